@@ -1,0 +1,14 @@
+// The whole autograd library in one include: Var and the tape, the ops (ops.hpp is the table of
+// contents of the calculus), backward / grad, gradcheck, and the opt-in tools (hooks, anomaly mode,
+// Graphviz export).
+#pragma once
+
+#include "autograd/anomaly.hpp"
+#include "autograd/backward.hpp"
+#include "autograd/dot.hpp"
+#include "autograd/gradcheck.hpp"
+#include "autograd/hooks.hpp"
+#include "autograd/node.hpp"
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+#include "autograd/var.hpp"

@@ -1,0 +1,210 @@
+// The engine: one reverse sweep over the entries reachable from the roots.
+//
+// Entries are visited in decreasing tape index, i.e. reverse recording order, which is a reverse
+// topological order: every consumer of a value was recorded after it, so by the time an entry is
+// popped all gradient contributions to its output have arrived (summed into Node::pending). Only
+// entries that receive a gradient are visited: a max-heap on the tape index holds them.
+#include <queue>
+
+#include <wengert/autograd/anomaly.hpp>
+#include <wengert/autograd/backward.hpp>
+#include <wengert/autograd/node.hpp>
+
+namespace wengert {
+
+namespace {
+
+struct Sweep {
+  bool retain_graph = false;
+  bool accumulate_into_grad = true;  // backward(); grad() only reads the captured gradients
+  std::vector<std::shared_ptr<Node>> touched;  // every node given a gradient: kept alive here
+  std::priority_queue<std::pair<std::int64_t, Node*>> ready;  // entries, highest index first
+  std::vector<Node*> leaves;
+  std::vector<Node*> capture;  // grad(): the nodes whose gradient is returned
+  std::vector<Tensor> captured;
+
+  ~Sweep() {  // also on error: leave no gradient behind in the nodes
+    for (auto& n : touched) {
+      n->pending = Tensor();
+      n->pending_owned = false;
+    }
+  }
+
+  void accumulate(const std::shared_ptr<Node>& node, Tensor g) {
+    if (!node->pending.defined()) {
+      node->pending = std::move(g);
+      node->pending_owned = false;  // may alias another gradient: never written in place
+      touched.push_back(node);
+      if (node->is_leaf())
+        leaves.push_back(node.get());
+      else
+        ready.emplace(node->index, node.get());
+    } else if (node->pending_owned) {
+      node->pending.add_(g);
+    } else {
+      node->pending = add(node->pending, g);
+      node->pending_owned = true;
+    }
+  }
+
+  // Hooks and capture, once a node's gradient is complete.
+  void finish(Node& node) {
+    for (const GradHook& hook : node.hooks) {
+      Tensor replaced = hook(node.pending);
+      if (replaced.defined()) {
+        check(replaced.shape() == node.value.shape(), "hook on ", node.describe(),
+              " returned a gradient of shape ", shape_str(replaced.shape()));
+        node.pending = std::move(replaced);
+        node.pending_owned = false;
+      }
+    }
+    for (std::size_t i = 0; i < capture.size(); ++i)
+      if (capture[i] == &node) captured[i] = node.pending;
+  }
+
+  void check_versions(const Node& n) const {
+    auto fail_version = [&](const std::string& what, std::uint64_t then, std::uint64_t now) {
+      fail("backward: ", what, " saved by ", n.op, " (tape #", n.index,
+           ") was modified in place after it was saved (version ", then, " -> ", now,
+           "); its gradient would be wrong. Modify a clone() instead, or do the in-place update "
+           "after backward.");
+    };
+    for (std::size_t i = 0; i < n.inputs.size() && i < 7; ++i) {
+      const Edge& e = n.inputs[i];
+      if ((n.saves & (1u << i)) && e.node->value.version() != e.version)
+        fail_version("input " + std::to_string(i) + " " + e.node->describe(), e.version,
+                     e.node->value.version());
+    }
+    if ((n.saves & kSaveOut) && n.value.version() != n.out_version)
+      fail_version("its output", n.out_version, n.value.version());
+    for (std::size_t k = 0; k < n.saved.size(); ++k)
+      if (n.saved[k].tensor.version() != n.saved[k].version)
+        fail_version("saved tensor " + std::to_string(k), n.saved[k].version,
+                     n.saved[k].tensor.version());
+  }
+
+  void run(const std::vector<Var>& roots, const std::vector<Tensor>& douts) {
+    check(douts.empty() || douts.size() == roots.size(), "backward: ", roots.size(), " roots but ",
+          douts.size(), " output gradients");
+    for (std::size_t i = 0; i < roots.size(); ++i) {
+      const Var& root = roots[i];
+      check(root.defined(), "backward: root ", i, " is undefined");
+      const Node& n = *root.node();
+      check(n.requires_grad, "backward: ", n.describe(),
+            " does not require grad (no input of the ops that computed it requires grad, or it was "
+            "computed under NoGradGuard)");
+      Tensor dout;
+      if (douts.empty() || !douts[i].defined()) {
+        check(n.value.numel() == 1, "backward: ", n.describe(),
+              " is not a single element; pass its gradient explicitly");
+        dout = ones(n.value.shape(), n.value.dtype());
+      } else {
+        check(douts[i].shape() == n.value.shape(), "backward: gradient shape ",
+              shape_str(douts[i].shape()), " differs from ", n.describe());
+        dout = douts[i].dtype() == n.value.dtype() ? douts[i] : douts[i].to(n.value.dtype());
+      }
+      accumulate(root.node(), std::move(dout));
+    }
+
+    while (!ready.empty()) {
+      Node& n = *ready.top().second;
+      ready.pop();
+      check(!n.released, "backward: trying to backward through ", n.describe(),
+            " a second time, but the previous backward already freed its saved tensors. Pass "
+            "BackwardOptions{.retain_graph = true} to the first backward if you need to sweep "
+            "twice, or detach() values carried across steps (e.g. an RNN's hidden state).");
+      check_versions(n);
+      BackwardCtx ctx(n.pending, n, this);
+      n.backward(ctx);
+      n.pending = Tensor();  // the gradient of an intermediate value is no longer needed
+      n.pending_owned = false;
+      if (!retain_graph) n.release();
+    }
+
+    for (Node* leaf : leaves) {
+      finish(*leaf);
+      if (!accumulate_into_grad || !leaf->requires_grad) continue;
+      if (!leaf->grad.defined()) {
+        // The new grad must own its buffer: the optimizer updates it in place, and the next backward adds
+        // into it, so it must not alias a gradient of the sweep (or a broadcast view).
+        leaf->grad = leaf->pending_owned && leaf->pending.is_contiguous() ? leaf->pending
+                                                                          : leaf->pending.clone();
+      } else {
+        leaf->grad.add_(leaf->pending);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+// --- BackwardCtx ---
+
+namespace {
+const Tensor& input_value(const Node& n, std::size_t i) {
+  check(i < n.inputs.size(), n.op, " backward: input ", i, " out of range");
+  return n.inputs[i].node->value;
+}
+}  // namespace
+
+const Tensor& BackwardCtx::out() const {
+  check(node_.saves & kSaveOut, node_.op, " backward: reads its output without kSaveOut");
+  return node_.value;
+}
+const Tensor& BackwardCtx::in(std::size_t i) const {
+  check(i < 7 && (node_.saves & (1u << i)), node_.op, " backward: reads input ", i,
+        " without saving it");
+  return input_value(node_, i);
+}
+const Shape& BackwardCtx::in_shape(std::size_t i) const { return input_value(node_, i).shape(); }
+DType BackwardCtx::in_dtype(std::size_t i) const { return input_value(node_, i).dtype(); }
+const Tensor& BackwardCtx::saved(std::size_t k) const {
+  check(k < node_.saved.size(), node_.op, " backward: saved tensor ", k, " out of range");
+  return node_.saved[k].tensor;
+}
+bool BackwardCtx::needs(std::size_t i) const {
+  return i < node_.inputs.size() && node_.inputs[i].node->requires_grad;
+}
+
+void BackwardCtx::add(std::size_t i, Tensor g) {
+  if (!needs(i)) return;
+  const std::shared_ptr<Node>& input = node_.inputs[i].node;
+  if (g.shape() != input->value.shape()) g = sum_to(g, input->value.shape());
+  if (anomaly_enabled()) detail::check_backward(node_, i, g);
+  static_cast<Sweep*>(sweep_)->accumulate(input, std::move(g));
+}
+
+// --- entry points ---
+
+void backward(const std::vector<Var>& roots, const std::vector<Tensor>& douts,
+              const BackwardOptions& options) {
+  Sweep sweep;
+  sweep.retain_graph = options.retain_graph;
+  sweep.run(roots, douts);
+}
+
+void Var::backward(const BackwardOptions& options) const {
+  wengert::backward({*this}, {}, options);
+}
+void Var::backward(const Tensor& dout, const BackwardOptions& options) const {
+  wengert::backward({*this}, {dout}, options);
+}
+
+std::vector<Tensor> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
+                         const std::vector<Tensor>& douts, const BackwardOptions& options) {
+  Sweep sweep;
+  sweep.retain_graph = options.retain_graph;
+  sweep.accumulate_into_grad = false;
+  for (const Var& in : inputs) {
+    check(in.defined(), "grad: an input is undefined");
+    sweep.capture.push_back(in.node().get());
+  }
+  sweep.captured.resize(inputs.size());
+  sweep.run(outputs, douts);
+  std::vector<Tensor> result(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    result[i] = sweep.captured[i].defined() ? sweep.captured[i].clone() : zeros_like(inputs[i].value());
+  return result;
+}
+
+}  // namespace wengert

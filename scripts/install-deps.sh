@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages wengert builds with, skipping those already present.
+# Runs as root on a bare Debian bookworm (uses sudo when not root and sudo exists).
+set -euo pipefail
+packages=(build-essential cmake libxsimd-dev catch2 libbenchmark-dev nlohmann-json3-dev libcli11-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

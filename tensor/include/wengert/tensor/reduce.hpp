@@ -1,0 +1,31 @@
+// Reductions over any set of axes (an empty list means all axes), with keepdim, and the
+// numerically stable softmax family. Floating sums accumulate in double.
+#pragma once
+
+#include <vector>
+
+#include "tensor.hpp"
+
+namespace wengert {
+
+using Axes = std::vector<std::int64_t>;
+
+Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+// Index (i64) of the first maximum / minimum along one axis.
+Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
+// log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m = max over the axes.
+Tensor logsumexp(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+
+// softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m) along `axis`, m the max along the axis.
+Tensor softmax(const Tensor& x, std::int64_t axis = -1);
+// log_softmax(x)_i = x_i - logsumexp(x) along `axis`.
+Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);
+
+// Sums `x` down to `shape` (the inverse of broadcasting): the gradient of a broadcast input.
+Tensor sum_to(const Tensor& x, const Shape& shape);
+
+}  // namespace wengert

@@ -1,0 +1,268 @@
+// Elementwise ops: broadcasting, dtype checks, and the loop plumbing around the SIMD kernels.
+// Floating data always goes through the xsimd kernels (strided rows are gathered into a small
+// buffer first), so a value gets the same result whatever the layout; i64 uses plain loops.
+#include "wengert/tensor/elementwise.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "detail/strided_loop.hpp"
+#include "kernels/elementwise_kernels.hpp"
+
+namespace wengert {
+
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+
+namespace {
+
+constexpr std::int64_t kGatherChunk = 256;  // elements gathered per strided SIMD call
+
+std::string_view name_of(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::add: return "add";
+    case BinaryOp::sub: return "sub";
+    case BinaryOp::mul: return "mul";
+    case BinaryOp::div: return "div";
+    case BinaryOp::maximum: return "maximum";
+    case BinaryOp::minimum: return "minimum";
+    case BinaryOp::pow: return "pow";
+  }
+  return "?";
+}
+
+std::string_view name_of(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::neg: return "neg";
+    case UnaryOp::abs: return "abs";
+    case UnaryOp::exp: return "exp";
+    case UnaryOp::log: return "log";
+    case UnaryOp::sqrt: return "sqrt";
+    case UnaryOp::tanh: return "tanh";
+    case UnaryOp::sigmoid: return "sigmoid";
+    case UnaryOp::relu: return "relu";
+  }
+  return "?";
+}
+
+void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b) {
+  check(a.defined() && b.defined(), op, ": operand is an undefined tensor");
+  check(a.dtype() == b.dtype(), op, ": dtype mismatch: ", dtype_name(a.dtype()), " ",
+        shape_str(a.shape()), " vs ", dtype_name(b.dtype()), " ", shape_str(b.shape()));
+}
+
+// Integer versions of the binary ops (no SIMD: i64 tensors hold token ids, not math).
+std::int64_t integer_binary(BinaryOp op, std::int64_t a, std::int64_t b) {
+  switch (op) {
+    case BinaryOp::add: return a + b;
+    case BinaryOp::sub: return a - b;
+    case BinaryOp::mul: return a * b;
+    case BinaryOp::div:
+      check(b != 0, "div: integer division by zero");
+      return a / b;
+    case BinaryOp::maximum: return std::max(a, b);
+    case BinaryOp::minimum: return std::min(a, b);
+    case BinaryOp::pow: {
+      check(b >= 0, "pow: negative integer exponent ", b);
+      std::int64_t result = 1;
+      for (std::int64_t i = 0; i < b; ++i) result *= a;
+      return result;
+    }
+  }
+  return 0;
+}
+
+// Runs `row(out_ptr, a_ptr, a_step, b_ptr, b_step, n)` over the broadcast of a and b into a fresh
+// tensor of `out_dtype`; `n`-element rows have steps in elements for a and b, out is contiguous.
+template <class TOut, class TIn, class Row>
+Tensor broadcast_apply(std::string_view op, const Tensor& a, const Tensor& b, DType out_dtype,
+                       Row&& row) {
+  const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
+  Tensor out = Tensor::empty(shape, out_dtype);
+  const Tensor ea = a.expand(shape), eb = b.expand(shape);
+  TOut* po = static_cast<TOut*>(out.storage()->data());
+  const TIn* pa = static_cast<const TIn*>(ea.storage()->data());
+  const TIn* pb = static_cast<const TIn*>(eb.storage()->data());
+  detail::for_each_row<3>(shape, {&out.strides(), &ea.strides(), &eb.strides()},
+                          {0, ea.offset(), eb.offset()}, [&](auto o, std::int64_t n, auto step) {
+                            row(po + o[0], pa + o[1], step[1], pb + o[2], step[2], n);
+                          });
+  return out;
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const std::string_view name = name_of(op);
+  check_same_dtype(name, a, b);
+  return visit_dtype(a.dtype(), [&]<class T>() {
+    return broadcast_apply<T, T>(
+        name, a, b, a.dtype(),
+        [&](T* y, const T* pa, std::int64_t sa, const T* pb, std::int64_t sb, std::int64_t n) {
+          if constexpr (std::is_integral_v<T>) {
+            for (std::int64_t i = 0; i < n; ++i) y[i] = integer_binary(op, pa[i * sa], pb[i * sb]);
+          } else if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+            kernels::simd_binary<T>(op, pa, sa == 0, pb, sb == 0, y, n);
+          } else {
+            // A strided row: gather chunks into contiguous buffers, run the same SIMD kernel.
+            T buffer_a[kGatherChunk], buffer_b[kGatherChunk];
+            for (std::int64_t start = 0; start < n; start += kGatherChunk) {
+              const std::int64_t m = std::min(kGatherChunk, n - start);
+              for (std::int64_t i = 0; i < m; ++i) {
+                buffer_a[i] = pa[(start + i) * sa];
+                buffer_b[i] = pb[(start + i) * sb];
+              }
+              kernels::simd_binary<T>(op, buffer_a, false, buffer_b, false, y + start, m);
+            }
+          }
+        });
+  });
+}
+
+Tensor unary(UnaryOp op, const Tensor& x) {
+  const std::string_view name = name_of(op);
+  check(x.defined(), name, ": operand is an undefined tensor");
+  if (x.dtype() == DType::i64) {
+    check(op == UnaryOp::neg || op == UnaryOp::abs || op == UnaryOp::relu, name,
+          ": needs a floating dtype (f32 or f64), got i64");
+    const Tensor c = x.contiguous();
+    Tensor out = Tensor::empty(x.shape(), DType::i64);
+    const std::int64_t* px = c.data<std::int64_t>();
+    std::int64_t* py = out.data<std::int64_t>();
+    for (std::int64_t i = 0; i < x.numel(); ++i)
+      py[i] = op == UnaryOp::neg ? -px[i] : op == UnaryOp::abs ? std::abs(px[i]) : std::max<std::int64_t>(px[i], 0);
+    return out;
+  }
+  return visit_floating(name, x.dtype(), [&]<class T>() {
+    const Tensor c = x.contiguous();
+    Tensor out = Tensor::empty(x.shape(), x.dtype());
+    const Strides unit{1};
+    detail::for_each_row<2>({x.numel()}, {&unit, &unit}, {0, 0},
+                            [&](auto o, std::int64_t n, auto) {
+                              kernels::simd_unary<T>(op, c.data<T>() + o[1], out.data<T>() + o[0], n);
+                            });
+    return out;
+  });
+}
+
+// Comparisons and other exact scalar maps: plain loops, result in the operands' dtype.
+template <class Compare>
+Tensor compare(std::string_view name, const Tensor& a, const Tensor& b, Compare cmp) {
+  check_same_dtype(name, a, b);
+  return visit_dtype(a.dtype(), [&]<class T>() {
+    return broadcast_apply<T, T>(
+        name, a, b, a.dtype(),
+        [&](T* y, const T* pa, std::int64_t sa, const T* pb, std::int64_t sb, std::int64_t n) {
+          for (std::int64_t i = 0; i < n; ++i) y[i] = cmp(pa[i * sa], pb[i * sb]) ? T(1) : T(0);
+        });
+  });
+}
+
+template <class Map>
+Tensor map_exact(std::string_view name, const Tensor& x, Map map) {
+  check(x.defined(), name, ": operand is an undefined tensor");
+  return visit_dtype(x.dtype(), [&]<class T>() {
+    const Tensor c = x.contiguous();
+    Tensor out = Tensor::empty(x.shape(), x.dtype());
+    const T* px = c.data<T>();
+    T* py = out.data<T>();
+    for (std::int64_t i = 0; i < x.numel(); ++i) py[i] = map(px[i]);
+    return out;
+  });
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b) { return binary(BinaryOp::add, a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::sub, a, b); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::div, a, b); }
+Tensor pow(const Tensor& a, const Tensor& b) { return binary(BinaryOp::pow, a, b); }
+Tensor pow(const Tensor& a, double exponent) { return pow(a, scalar(exponent, a.dtype())); }
+Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::maximum, a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::minimum, a, b); }
+
+Tensor eq(const Tensor& a, const Tensor& b) { return compare("eq", a, b, [](auto x, auto y) { return x == y; }); }
+Tensor ne(const Tensor& a, const Tensor& b) { return compare("ne", a, b, [](auto x, auto y) { return x != y; }); }
+Tensor lt(const Tensor& a, const Tensor& b) { return compare("lt", a, b, [](auto x, auto y) { return x < y; }); }
+Tensor le(const Tensor& a, const Tensor& b) { return compare("le", a, b, [](auto x, auto y) { return x <= y; }); }
+Tensor gt(const Tensor& a, const Tensor& b) { return compare("gt", a, b, [](auto x, auto y) { return x > y; }); }
+Tensor ge(const Tensor& a, const Tensor& b) { return compare("ge", a, b, [](auto x, auto y) { return x >= y; }); }
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check(cond.defined(), "where: condition is an undefined tensor");
+  check_same_dtype("where", a, b);
+  const Shape shape = broadcast_shapes("where", cond.shape(), broadcast_shapes("where", a.shape(), b.shape()));
+  Tensor out = Tensor::empty(shape, a.dtype());
+  const Tensor ec = cond.expand(shape), ea = a.expand(shape), eb = b.expand(shape);
+  visit_dtype(a.dtype(), [&]<class T>() {
+    visit_dtype(cond.dtype(), [&]<class C>() {
+      T* po = out.data<T>();
+      const C* pc = static_cast<const C*>(ec.storage()->data());
+      const T* pa = static_cast<const T*>(ea.storage()->data());
+      const T* pb = static_cast<const T*>(eb.storage()->data());
+      detail::for_each_row<4>(shape, {&out.strides(), &ec.strides(), &ea.strides(), &eb.strides()},
+                              {0, ec.offset(), ea.offset(), eb.offset()},
+                              [&](auto o, std::int64_t n, auto s) {
+                                for (std::int64_t i = 0; i < n; ++i)
+                                  po[o[0] + i] = pc[o[1] + i * s[1]] != C(0) ? pa[o[2] + i * s[2]]
+                                                                             : pb[o[3] + i * s[3]];
+                              });
+    });
+  });
+  return out;
+}
+
+Tensor neg(const Tensor& x) { return unary(UnaryOp::neg, x); }
+Tensor abs(const Tensor& x) { return unary(UnaryOp::abs, x); }
+Tensor exp(const Tensor& x) { return unary(UnaryOp::exp, x); }
+Tensor log(const Tensor& x) { return unary(UnaryOp::log, x); }
+Tensor sqrt(const Tensor& x) { return unary(UnaryOp::sqrt, x); }
+Tensor tanh(const Tensor& x) { return unary(UnaryOp::tanh, x); }
+Tensor sigmoid(const Tensor& x) { return unary(UnaryOp::sigmoid, x); }
+Tensor relu(const Tensor& x) { return unary(UnaryOp::relu, x); }
+
+Tensor sign(const Tensor& x) {
+  return map_exact("sign", x, []<class T>(T v) { return T((v > T(0)) - (v < T(0))); });
+}
+
+Tensor clamp(const Tensor& x, double lo, double hi) {
+  check(lo <= hi, "clamp: lower bound ", lo, " exceeds upper bound ", hi);
+  return map_exact("clamp", x, [lo, hi]<class T>(T v) {
+    if (v != v) return v;  // NaN stays NaN
+    return std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
+  });
+}
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  check(a.shape() == b.shape(), "max_abs_diff: shapes differ: ", shape_str(a.shape()), " vs ",
+        shape_str(b.shape()));
+  const auto va = a.to_vector<double>(), vb = b.to_vector<double>();
+  double worst = 0;
+  for (std::size_t i = 0; i < va.size(); ++i) {
+    const double d = std::abs(va[i] - vb[i]);
+    if (d != d) return std::numeric_limits<double>::quiet_NaN();
+    worst = std::max(worst, d);
+  }
+  return worst;
+}
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  if (a.shape() != b.shape()) return false;
+  const auto va = a.to_vector<double>(), vb = b.to_vector<double>();
+  for (std::size_t i = 0; i < va.size(); ++i) {
+    const bool nan_a = std::isnan(va[i]), nan_b = std::isnan(vb[i]);
+    if (nan_a || nan_b) {
+      if (!(equal_nan && nan_a && nan_b)) return false;
+      continue;
+    }
+    if (va[i] == vb[i]) continue;  // covers equal infinities
+    if (!(std::abs(va[i] - vb[i]) <= atol + rtol * std::abs(vb[i]))) return false;
+  }
+  return true;
+}
+
+bool equal(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+  return a.to_vector<double>() == b.to_vector<double>();
+}
+
+}  // namespace wengert

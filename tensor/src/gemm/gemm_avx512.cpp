@@ -1,0 +1,10 @@
+// The packed GEMM of gemm_kernel.hpp instantiated for xsimd::avx512f; this file is compiled with
+// -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma (chosen by the _avx512.cpp suffix).
+#include "gemm_kernel.hpp"
+
+namespace wengert::detail {
+
+template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<float>&, float*) const;
+template void GemmKernel<double>::operator()(xsimd::avx512f, const GemmProblem<double>&, double*) const;
+
+}  // namespace wengert::detail

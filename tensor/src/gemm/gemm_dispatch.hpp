@@ -1,0 +1,123 @@
+// What the baseline GEMM driver (gemm.cpp) knows about the per-instruction-set kernels: the list
+// of architectures xsimd::dispatch chooses from, the block sizes of each, the problem description
+// and the kernel functor, *declared* only. Its body lives in gemm_kernel.hpp, which only the
+// per-architecture files gemm_avx512.cpp / gemm_avx2.cpp / gemm_sse2.cpp include: xsimd 8.1 stops
+// the build if a translation unit without -mavx512f ever instantiates batch<float, avx512f>.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <xsimd/xsimd.hpp>
+
+namespace wengert::detail {
+
+// Best first: xsimd::dispatch walks the list and calls the first architecture the CPU supports.
+// AVX-512F is all the kernel needs (FMA + broadcast + load/store on zmm registers).
+using GemmArchs = xsimd::arch_list<xsimd::avx512f, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
+
+// Register tile (mr x nr of C held in registers by the micro-kernel) and cache blocks:
+//   kc: depth of one rank-kc update; the B micro-panel (kc x nr) stays in L1,
+//   mc: rows of the packed A block (mc x kc), sized to sit in L2,
+//   nc: columns of the packed B panel (kc x nc), sized for L3.
+// mr must be a multiple of the SIMD width; mc a multiple of mr; nc a multiple of nr.
+struct BlockSizes {
+  int mr, nr;
+  int64_t kc, mc, nc;
+};
+
+template <class Arch>
+struct GemmConfig;
+
+// Zen 5 (Turin, 2 x 512-bit FMA pipes, 48 KB L1d, 1 MB L2, 32 MB L3 per CCD).
+// Tuned with bench/bench_gemm.cpp: the tile was chosen among 16x28, 32x12, 32x14, 48x8 by single-
+// thread f32 speed on square and M = 32 shapes; kc, mc, nc then swept by powers of two and
+// neighbours, keeping the fastest (differences under ~3 % are noise on this shared machine).
+template <>
+struct GemmConfig<xsimd::avx512f> {
+  static constexpr const char* name = "avx512";
+  static constexpr BlockSizes f32{32, 12, 512, 128, 4092};  // 24 zmm accumulators
+  static constexpr BlockSizes f64{16, 12, 384, 96, 4092};   // same tile in 8-lane registers
+};
+
+// AVX2 + FMA, 16 ymm registers: the classic 2-vector x 6 tile (12 accumulators, 2 loads of A,
+// 1 broadcast of B). Not tuned on this machine beyond checking it beats SSE2 by ~2x.
+template <>
+struct GemmConfig<xsimd::fma3<xsimd::avx2>> {
+  static constexpr const char* name = "avx2";
+  static constexpr BlockSizes f32{16, 6, 256, 144, 4092};
+  static constexpr BlockSizes f64{8, 6, 256, 96, 4092};
+};
+
+// Baseline x86-64: 16 xmm registers, no FMA (xsimd::fma becomes a multiply and an add).
+template <>
+struct GemmConfig<xsimd::sse2> {
+  static constexpr const char* name = "sse2";
+  static constexpr BlockSizes f32{8, 6, 256, 128, 4092};
+  static constexpr BlockSizes f64{4, 6, 256, 128, 4092};
+};
+
+template <class T, class Arch>
+constexpr BlockSizes block_sizes() {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
+  return std::is_same_v<T, float> ? GemmConfig<Arch>::f32 : GemmConfig<Arch>::f64;
+}
+
+// Elements of scratch one thread needs: the packed A block and the packed B panel, each rounded
+// up to whole micro-panels (the zero padding that keeps the micro-kernel branch-free).
+constexpr int64_t workspace_elements(const BlockSizes& bs) {
+  const int64_t mc = (bs.mc + bs.mr - 1) / bs.mr * bs.mr;
+  const int64_t nc = (bs.nc + bs.nr - 1) / bs.nr * bs.nr;
+  return mc * bs.kc + bs.kc * nc;
+}
+
+// Returns the block sizes of the architecture; dispatched, so the driver knows the tile it gets.
+template <class T>
+struct GemmBlocking {
+  template <class Arch>
+  BlockSizes operator()(Arch) const {
+    return block_sizes<T, Arch>();
+  }
+};
+
+struct GemmKernelName {
+  template <class Arch>
+  const char* operator()(Arch) const {
+    return GemmConfig<Arch>::name;
+  }
+};
+
+// One GEMM sub-problem, strides in elements as in the public API. The driver has already
+// handled the trivial cases (empty C, K == 0, alpha == 0) and, when C is row-major, transposed the
+// whole problem so that C's rows are unit-stride (c_rs == 1) whenever possible.
+template <class T>
+struct GemmProblem {
+  int64_t m, n, k;
+  T alpha;
+  const T* a;
+  int64_t a_rs, a_cs;
+  const T* b;
+  int64_t b_rs, b_cs;
+  T beta;
+  T* c;
+  int64_t c_rs, c_cs;
+};
+
+// Single-threaded packed GEMM of one sub-problem; `workspace` holds workspace_elements(bs)
+// elements, 64-byte aligned, private to the calling thread.
+template <class T>
+struct GemmKernel {
+  template <class Arch>
+  void operator()(Arch, const GemmProblem<T>& p, T* workspace) const;
+};
+
+// Defined (explicitly instantiated) in gemm_avx512.cpp, gemm_avx2.cpp and gemm_sse2.cpp; these
+// declarations keep every other translation unit from instantiating the SIMD code itself.
+extern template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<float>&, float*) const;
+extern template void GemmKernel<double>::operator()(xsimd::avx512f, const GemmProblem<double>&, double*) const;
+extern template void GemmKernel<float>::operator()(xsimd::fma3<xsimd::avx2>, const GemmProblem<float>&, float*) const;
+extern template void GemmKernel<double>::operator()(xsimd::fma3<xsimd::avx2>, const GemmProblem<double>&, double*) const;
+extern template void GemmKernel<float>::operator()(xsimd::sse2, const GemmProblem<float>&, float*) const;
+extern template void GemmKernel<double>::operator()(xsimd::sse2, const GemmProblem<double>&, double*) const;
+
+}  // namespace wengert::detail

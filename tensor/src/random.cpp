@@ -1,0 +1,77 @@
+// xoshiro256** (Blackman & Vigna 2018), seeded by splitmix64: small, fast and fully specified,
+// so the same seed gives the same numbers everywhere. Tensors are filled in row-major order on
+// one thread, so the stream does not depend on the thread count.
+#include "wengert/tensor/random.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace wengert {
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t& x) {
+  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+}  // namespace
+
+Generator::Generator(std::uint64_t seed) {
+  for (auto& word : s_) word = splitmix64(seed);
+}
+
+std::uint64_t Generator::next_u64() {
+  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const std::uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+double Generator::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+
+// Box-Muller: sqrt(-2 ln u1) cos(2 pi u2) with u1 in (0, 1]. One normal per call (no cached
+// second value), so the state alone determines the stream.
+double Generator::normal() {
+  const double u1 = 1.0 - uniform();
+  const double u2 = uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+// Lemire's nearly-divisionless method would be faster; rejection keeps it obviously unbiased.
+std::uint64_t Generator::below(std::uint64_t n) {
+  check(n > 0, "Generator::below: n must be positive");
+  const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  std::uint64_t x;
+  do x = next_u64();
+  while (x >= limit);
+  return x % n;
+}
+
+Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType dtype) {
+  check(is_floating(dtype), "uniform: needs a floating dtype, got ", dtype_name(dtype));
+  Tensor out = Tensor::empty(shape, dtype);
+  visit_floating("uniform", dtype, [&]<class T>() {
+    T* p = out.data<T>();
+    for (std::int64_t i = 0; i < out.numel(); ++i) p[i] = static_cast<T>(lo + (hi - lo) * gen.uniform());
+  });
+  return out;
+}
+
+Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, DType dtype) {
+  check(is_floating(dtype), "normal: needs a floating dtype, got ", dtype_name(dtype));
+  Tensor out = Tensor::empty(shape, dtype);
+  visit_floating("normal", dtype, [&]<class T>() {
+    T* p = out.data<T>();
+    for (std::int64_t i = 0; i < out.numel(); ++i) p[i] = static_cast<T>(mean + stddev * gen.normal());
+  });
+  return out;
+}
+
+}  // namespace wengert

@@ -1,0 +1,358 @@
+// Tensor metadata and views. A view is a new (shape, strides, offset) over the same storage;
+// only contiguous(), clone(), to() and a reshape that strides cannot express ever copy.
+#include "wengert/tensor/tensor.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "detail/strided_loop.hpp"
+#include "wengert/tensor/elementwise.hpp"
+
+namespace wengert {
+
+Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides,
+               std::int64_t offset, DType dtype)
+    : storage_(std::move(storage)),
+      shape_(std::move(shape)),
+      strides_(std::move(strides)),
+      offset_(offset),
+      dtype_(dtype) {}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  for (auto extent : shape)
+    check(extent >= 0, "empty: negative extent in shape ", shape_str(shape));
+  auto storage = std::make_shared<Storage>(numel_of(shape) * dtype_size(dtype));
+  return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
+}
+
+std::int64_t Tensor::size(std::int64_t axis) const {
+  return shape_[normalize_axis("size", axis, dim())];
+}
+
+bool Tensor::is_contiguous() const {
+  std::int64_t expected = 1;
+  for (std::size_t i = shape_.size(); i-- > 0;) {
+    if (shape_[i] != 1 && strides_[i] != expected) return false;
+    expected *= shape_[i];
+  }
+  return true;
+}
+
+double Tensor::item() const {
+  check(defined() && numel() == 1, "item: needs a tensor with exactly one element, got shape ",
+        shape_str(shape_));
+  return at(std::vector<std::int64_t>(shape_.size(), 0));
+}
+
+double Tensor::at(const std::vector<std::int64_t>& index) const {
+  check(static_cast<std::int64_t>(index.size()) == dim(), "at: ", index.size(),
+        " indices for a tensor of shape ", shape_str(shape_));
+  std::int64_t offset = offset_;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    check(index[i] >= 0 && index[i] < shape_[i], "at: index ", index[i], " out of range for axis ",
+          i, " of shape ", shape_str(shape_));
+    offset += index[i] * strides_[i];
+  }
+  return visit_dtype(dtype_, [&]<class T>() {
+    return static_cast<double>(static_cast<const T*>(storage_->data())[offset]);
+  });
+}
+
+template <class T>
+std::vector<T> Tensor::to_vector() const {
+  std::vector<T> out;
+  if (!defined()) return out;
+  out.reserve(numel());
+  const Tensor c = contiguous();
+  visit_dtype(dtype_, [&]<class S>() {
+    const S* p = c.data<S>();
+    for (std::int64_t i = 0; i < c.numel(); ++i) out.push_back(static_cast<T>(p[i]));
+  });
+  return out;
+}
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
+
+// Replaces one -1 by the extent that keeps numel; checks the product.
+static Shape infer_shape(std::string_view op, Shape shape, std::int64_t numel,
+                         const Shape& from) {
+  std::int64_t known = 1, unknown = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      check(unknown < 0, op, ": more than one -1 in ", shape_str(shape));
+      unknown = static_cast<std::int64_t>(i);
+    } else {
+      check(shape[i] >= 0, op, ": negative extent in ", shape_str(shape));
+      known *= shape[i];
+    }
+  }
+  if (unknown >= 0) {
+    check(known != 0 && numel % known == 0, op, ": cannot reshape ", shape_str(from), " to ",
+          shape_str(shape));
+    shape[unknown] = numel / known;
+  }
+  check(numel_of(shape) == numel, op, ": cannot reshape ", shape_str(from), " (", numel,
+        " elements) to ", shape_str(shape));
+  return shape;
+}
+
+// Strides for viewing (shape_, strides_) as `target` without a copy, or empty if impossible.
+// Walks both shapes in chunks of equal element count; each old chunk must be contiguous within
+// itself (as in PyTorch's computeStride).
+static bool view_strides(const Shape& shape, const Strides& strides, const Shape& target,
+                         Strides& out) {
+  out.assign(target.size(), 0);
+  if (numel_of(shape) == 0 || shape.empty()) {  // nothing to preserve: any layout is a view
+    out = contiguous_strides(target);
+    return true;
+  }
+  std::int64_t view_d = static_cast<std::int64_t>(target.size()) - 1;
+  std::int64_t chunk_base_stride = strides.empty() ? 1 : strides.back();
+  std::int64_t tensor_numel = 1, view_numel = 1;
+  for (std::int64_t d = static_cast<std::int64_t>(shape.size()) - 1; d >= 0; --d) {
+    tensor_numel *= shape[d];
+    if (d == 0 || (shape[d - 1] != 1 && strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || target[view_d] == 1)) {
+        out[view_d] = view_numel * chunk_base_stride;
+        view_numel *= target[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return false;
+      if (d > 0) {
+        chunk_base_stride = strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  return view_d == -1;
+}
+
+Tensor Tensor::view(const Shape& shape) const {
+  const Shape target = infer_shape("view", shape, numel(), shape_);
+  Strides strides;
+  check(view_strides(shape_, strides_, target, strides), "view: cannot view shape ",
+        shape_str(shape_), " with strides ", shape_str(strides_), " as ", shape_str(target),
+        " without a copy; use reshape()");
+  return Tensor(storage_, target, strides, offset_, dtype_);
+}
+
+Tensor Tensor::reshape(const Shape& shape) const {
+  const Shape target = infer_shape("reshape", shape, numel(), shape_);
+  Strides strides;
+  if (view_strides(shape_, strides_, target, strides))
+    return Tensor(storage_, target, strides, offset_, dtype_);
+  return contiguous().view(target);
+}
+
+Tensor Tensor::permute(const std::vector<std::int64_t>& order) const {
+  check(static_cast<std::int64_t>(order.size()) == dim(), "permute: order has ", order.size(),
+        " axes for a tensor of shape ", shape_str(shape_));
+  Shape shape(order.size());
+  Strides strides(order.size());
+  std::vector<bool> seen(order.size(), false);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::int64_t axis = normalize_axis("permute", order[i], dim());
+    check(!seen[axis], "permute: axis ", axis, " repeated in the order");
+    seen[axis] = true;
+    shape[i] = shape_[axis];
+    strides[i] = strides_[axis];
+  }
+  return Tensor(storage_, shape, strides, offset_, dtype_);
+}
+
+Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const {
+  a = normalize_axis("transpose", a, dim());
+  b = normalize_axis("transpose", b, dim());
+  Shape shape = shape_;
+  Strides strides = strides_;
+  std::swap(shape[a], shape[b]);
+  std::swap(strides[a], strides[b]);
+  return Tensor(storage_, shape, strides, offset_, dtype_);
+}
+
+Tensor Tensor::t() const {
+  check(dim() == 2, "t: needs a 2-d tensor, got shape ", shape_str(shape_));
+  return transpose(0, 1);
+}
+
+Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t stop,
+                     std::int64_t step) const {
+  axis = normalize_axis("slice", axis, dim());
+  check(step > 0, "slice: step must be positive, got ", step);
+  const std::int64_t extent = shape_[axis];
+  // Python semantics: negative bounds count from the end, out-of-range bounds are clamped.
+  auto clamp_bound = [extent](std::int64_t i) {
+    if (i < 0) i += extent;
+    return std::clamp<std::int64_t>(i, 0, extent);
+  };
+  start = clamp_bound(start);
+  stop = std::max(clamp_bound(stop), start);
+  Shape shape = shape_;
+  Strides strides = strides_;
+  shape[axis] = (stop - start + step - 1) / step;
+  strides[axis] = strides_[axis] * step;
+  return Tensor(storage_, shape, strides, offset_ + start * strides_[axis], dtype_);
+}
+
+Tensor Tensor::narrow(std::int64_t axis, std::int64_t start, std::int64_t length) const {
+  axis = normalize_axis("narrow", axis, dim());
+  check(start >= 0 && length >= 0 && start + length <= shape_[axis], "narrow: range [", start,
+        ", ", start + length, ") out of bounds for axis ", axis, " of shape ", shape_str(shape_));
+  return slice(axis, start, start + length);
+}
+
+Tensor Tensor::select(std::int64_t axis, std::int64_t index) const {
+  axis = normalize_axis("select", axis, dim());
+  const std::int64_t extent = shape_[axis];
+  check(index >= -extent && index < extent, "select: index ", index, " out of range for axis ",
+        axis, " of shape ", shape_str(shape_));
+  if (index < 0) index += extent;
+  Shape shape = shape_;
+  Strides strides = strides_;
+  shape.erase(shape.begin() + axis);
+  strides.erase(strides.begin() + axis);
+  return Tensor(storage_, shape, strides, offset_ + index * strides_[axis], dtype_);
+}
+
+Tensor Tensor::expand(const Shape& shape) const {
+  check(shape.size() >= shape_.size(), "expand: cannot expand shape ", shape_str(shape_), " to ",
+        shape_str(shape), " of lower rank");
+  const std::size_t lead = shape.size() - shape_.size();
+  Shape out_shape = shape;
+  Strides strides(shape.size(), 0);
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i < lead) {
+      check(shape[i] >= 0, "expand: negative extent in ", shape_str(shape));
+      continue;  // new leading axes have stride 0
+    }
+    const std::int64_t from = shape_[i - lead];
+    const std::int64_t to = shape[i] == -1 ? from : shape[i];
+    out_shape[i] = to;
+    if (from == to) {
+      strides[i] = strides_[i - lead];
+    } else {
+      check(from == 1, "expand: cannot expand shape ", shape_str(shape_), " to ",
+            shape_str(shape));
+    }
+  }
+  return Tensor(storage_, out_shape, strides, offset_, dtype_);
+}
+
+Tensor Tensor::squeeze() const {
+  Shape shape;
+  Strides strides;
+  for (std::size_t i = 0; i < shape_.size(); ++i) {
+    if (shape_[i] == 1) continue;
+    shape.push_back(shape_[i]);
+    strides.push_back(strides_[i]);
+  }
+  return Tensor(storage_, shape, strides, offset_, dtype_);
+}
+
+Tensor Tensor::squeeze(std::int64_t axis) const {
+  axis = normalize_axis("squeeze", axis, dim());
+  if (shape_[axis] != 1) return *this;
+  return select(axis, 0);
+}
+
+Tensor Tensor::unsqueeze(std::int64_t axis) const {
+  axis = normalize_axis("unsqueeze", axis, dim() + 1);
+  Shape shape = shape_;
+  Strides strides = strides_;
+  const std::int64_t stride =
+      axis < dim() ? strides_[axis] * shape_[axis] : 1;  // any value works for extent 1
+  shape.insert(shape.begin() + axis, 1);
+  strides.insert(strides.begin() + axis, stride);
+  return Tensor(storage_, shape, strides, offset_, dtype_);
+}
+
+Tensor Tensor::contiguous() const {
+  check(defined(), "contiguous: tensor is undefined");
+  return is_contiguous() ? *this : clone();
+}
+
+Tensor Tensor::clone() const {
+  check(defined(), "clone: tensor is undefined");
+  Tensor out = empty(shape_, dtype_);
+  out.copy_(*this);
+  return out;
+}
+
+Tensor Tensor::to(DType dtype) const {
+  if (dtype == dtype_) return *this;
+  Tensor out = empty(shape_, dtype);
+  out.copy_(*this);
+  return out;
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  check(defined() && src.defined(), "copy_: tensor is undefined");
+  const Tensor from = src.expand(shape_);  // throws when src does not broadcast to this shape
+  if (from.shape_ != shape_)
+    fail("copy_: cannot copy shape ", shape_str(src.shape_), " into ", shape_str(shape_));
+  visit_dtype(dtype_, [&]<class D>() {
+    visit_dtype(src.dtype_, [&]<class S>() {
+      D* dst = static_cast<D*>(storage_->data());
+      const S* s = static_cast<const S*>(from.storage_->data());
+      detail::for_each_row<2>(shape_, {&strides_, &from.strides_}, {offset_, from.offset_},
+                              [&](auto o, std::int64_t n, auto step) {
+                                for (std::int64_t i = 0; i < n; ++i)
+                                  dst[o[0] + i * step[0]] = static_cast<D>(s[o[1] + i * step[1]]);
+                              });
+    });
+  });
+  bump_version();
+  return *this;
+}
+
+Tensor& Tensor::fill_(double value) {
+  check(defined(), "fill_: tensor is undefined");
+  visit_dtype(dtype_, [&]<class T>() {
+    T* dst = static_cast<T*>(storage_->data());
+    const T v = static_cast<T>(value);
+    detail::for_each_row<1>(shape_, {&strides_}, {offset_}, [&](auto o, std::int64_t n, auto step) {
+      for (std::int64_t i = 0; i < n; ++i) dst[o[0] + i * step[0]] = v;
+    });
+  });
+  bump_version();
+  return *this;
+}
+
+// In-place arithmetic: compute out of place, then copy back (the result's shape must be ours).
+static Tensor& assign_result(Tensor& self, const Tensor& result, std::string_view op) {
+  check(result.shape() == self.shape(), op, ": result shape ", shape_str(result.shape()),
+        " does not match the destination ", shape_str(self.shape()));
+  return self.copy_(result);
+}
+
+Tensor& Tensor::add_(const Tensor& other) { return assign_result(*this, add(*this, other), "add_"); }
+Tensor& Tensor::sub_(const Tensor& other) { return assign_result(*this, sub(*this, other), "sub_"); }
+Tensor& Tensor::mul_(const Tensor& other) { return assign_result(*this, mul(*this, other), "mul_"); }
+Tensor& Tensor::div_(const Tensor& other) { return assign_result(*this, div(*this, other), "div_"); }
+Tensor& Tensor::add_(double value) { return add_(scalar(value, dtype_)); }
+Tensor& Tensor::mul_(double value) { return mul_(scalar(value, dtype_)); }
+Tensor& Tensor::clamp_(double lo, double hi) {
+  return assign_result(*this, clamp(*this, lo, hi), "clamp_");
+}
+
+Tensor& Tensor::add_scaled_(const Tensor& other, double alpha) {
+  check(other.dtype() == dtype_, "add_scaled_: dtype mismatch: ", dtype_name(dtype_), " vs ",
+        dtype_name(other.dtype()));
+  const Tensor from = other.expand(shape_);
+  visit_dtype(dtype_, [&]<class T>() {
+    T* dst = static_cast<T*>(storage_->data());
+    const T* src = static_cast<const T*>(from.storage_->data());
+    const T a = static_cast<T>(alpha);
+    detail::for_each_row<2>(shape_, {&strides_, &from.strides_}, {offset_, from.offset_},
+                            [&](auto o, std::int64_t n, auto step) {
+                              for (std::int64_t i = 0; i < n; ++i)
+                                dst[o[0] + i * step[0]] += a * src[o[1] + i * step[1]];
+                            });
+  });
+  bump_version();
+  return *this;
+}
+
+}  // namespace wengert
