@@ -36,10 +36,10 @@ function(wengert_add_layer name)
   wengert_target_settings(wengert_${name})
   foreach(src IN LISTS sources)
     if(src MATCHES "_avx512\\.cpp$")
-      # GCC 12's own avx512fintrin.h trips -Wmaybe-uninitialized (its _mm512_undefined_*
+      # GCC 12's own avx512fintrin.h trips -W(maybe-)uninitialized (its _mm512_undefined_*
       # placeholders); the warning is about the compiler's header, not our code.
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS
-        "-mavx512f;-mavx512bw;-mavx512dq;-mavx512vl;-mavx2;-mfma;-Wno-maybe-uninitialized")
+        "-mavx512f;-mavx512bw;-mavx512dq;-mavx512vl;-mavx2;-mfma;-Wno-maybe-uninitialized;-Wno-uninitialized")
     elseif(src MATCHES "_avx2\\.cpp$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
     endif()

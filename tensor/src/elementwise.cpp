@@ -255,6 +255,7 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool e
       continue;
     }
     if (va[i] == vb[i]) continue;  // covers equal infinities
+    if (std::isinf(va[i]) || std::isinf(vb[i])) return false;  // inf is close only to itself
     if (!(std::abs(va[i] - vb[i]) <= atol + rtol * std::abs(vb[i]))) return false;
   }
   return true;

@@ -197,6 +197,8 @@ Tensor stack(const std::vector<Tensor>& parts, std::int64_t axis) {
   axis = normalize_axis("stack", axis, parts.front().dim() + 1);
   std::vector<Tensor> expanded;
   for (const auto& p : parts) {
+    check(p.dtype() == parts.front().dtype(), "stack: dtype mismatch: ",
+          dtype_name(parts.front().dtype()), " vs ", dtype_name(p.dtype()));
     check(p.shape() == parts.front().shape(), "stack: shapes differ: ",
           shape_str(parts.front().shape()), " vs ", shape_str(p.shape()));
     expanded.push_back(p.unsqueeze(axis));

@@ -41,7 +41,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   // Batch axes (all but the last two) broadcast against each other.
   const Shape batch_a(a2.shape().begin(), a2.shape().end() - 2);
   const Shape batch_b(b2.shape().begin(), b2.shape().end() - 2);
-  const Shape batch = broadcast_shapes("matmul", batch_a, batch_b);
+  Shape batch;
+  try {
+    batch = broadcast_shapes("matmul", batch_a, batch_b);
+  } catch (const Error&) {
+    fail("matmul: batch dimensions do not broadcast: ", matmul_shapes(a, b));
+  }
   Shape out_shape = batch;
   out_shape.push_back(M);
   out_shape.push_back(N);

@@ -146,13 +146,12 @@ Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim) {
 
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
   check(is_floating(x.dtype()), "logsumexp: needs a floating dtype, got ", dtype_name(x.dtype()));
+  const Reduction r = plan_reduction("logsumexp", x, axes);  // validates the axes under our name
   Tensor m = max(x, axes, /*keepdim=*/true);
   // An all -inf (or +inf) slice would give inf - inf = NaN: shift by 0 there instead.
   m = where(eq(abs(m), scalar(INFINITY, m.dtype())), zeros_like(m), m);
   Tensor out = add(log(sum(exp(sub(x, m)), axes, /*keepdim=*/true)), m);
-  if (keepdim) return out;
-  const Reduction r = plan_reduction("logsumexp", x, axes);
-  return out.reshape(r.squeezed);
+  return keepdim ? out : out.reshape(r.squeezed);
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {

@@ -289,9 +289,9 @@ Tensor Tensor::to(DType dtype) const {
 
 Tensor& Tensor::copy_(const Tensor& src) {
   check(defined() && src.defined(), "copy_: tensor is undefined");
-  const Tensor from = src.expand(shape_);  // throws when src does not broadcast to this shape
-  if (from.shape_ != shape_)
+  if (broadcast_shapes("copy_", src.shape_, shape_) != shape_)
     fail("copy_: cannot copy shape ", shape_str(src.shape_), " into ", shape_str(shape_));
+  const Tensor from = src.expand(shape_);
   visit_dtype(dtype_, [&]<class D>() {
     visit_dtype(src.dtype_, [&]<class S>() {
       D* dst = static_cast<D*>(storage_->data());

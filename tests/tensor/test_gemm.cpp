@@ -1,5 +1,6 @@
-// Tests for wengert::gemm (tensor/src/gemm): the packed kernel against gemm_reference and against
-// an independent naive loop written here, at awkward sizes (1, primes, register tile +-1, past the
+// Tests for wengert::gemm (tensor/src/gemm): the packed GEMM, with the dispatched kernel and with
+// every other kernel this CPU can run, against gemm_reference and against an independent naive
+// loop written here, at awkward sizes (1, primes, register tile +-1, past the
 // cache blocks), every operand layout (transposed, column-major, padded leading dimensions,
 // general strides), alpha/beta combinations, empty sizes, and 1 vs 2 OpenMP threads.
 #include <omp.h>
@@ -115,7 +116,19 @@ const char* layout_name(Layout l) {
   return "?";
 }
 
-// Runs gemm and gemm_reference on one configuration and checks both against naive_gemm; also
+// The kernels this CPU can run; gemm itself uses the first.
+const std::vector<std::string>& runnable_kernels() {
+  static const std::vector<std::string> kernels = [] {
+    std::vector<std::string> k;
+    if (__builtin_cpu_supports("avx512f")) k.push_back("avx512");
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k.push_back("avx2");
+    k.push_back("sse2");
+    return k;
+  }();
+  return kernels;
+}
+
+// Runs gemm, gemm_reference and gemm forced onto each kernel on one configuration and checks both against naive_gemm; also
 // checks that the guard elements after C's span were not touched.
 template <class T>
 void check_case(int64_t m, int64_t n, int64_t k, Layout la, Layout lb, Layout lc, T alpha, T beta,
@@ -143,6 +156,14 @@ void check_case(int64_t m, int64_t n, int64_t k, Layout la, Layout lb, Layout lc
   require_close(c, expected, magnitude, k, "gemm " + what);
   for (size_t g = c.data.size() - 8; g < c.data.size(); ++g) REQUIRE(c.data[g] == T(-777));
 
+  for (const std::string& kernel : runnable_kernels()) {  // every kernel, not just the dispatched
+    Matrix<T> ck = c0;
+    wengert::detail::gemm_with_kernel<T>(kernel, m, n, k, alpha, a.ptr(), a.rs, a.cs, b.ptr(),
+                                         b.rs, b.cs, beta, ck.ptr(), ck.rs, ck.cs);
+    require_close(ck, expected, magnitude, k, kernel + " kernel " + what);
+    for (size_t g = ck.data.size() - 8; g < ck.data.size(); ++g) REQUIRE(ck.data[g] == T(-777));
+  }
+
   Matrix<T> r = c0;
   wengert::gemm_reference<T>(m, n, k, alpha, a.ptr(), a.rs, a.cs, b.ptr(), b.rs, b.cs, beta,
                              r.ptr(), r.rs, r.cs);
@@ -161,15 +182,17 @@ struct ThreadCount {
 TEST_CASE("gemm: kernel dispatch reports the instruction set", "[gemm]") {
   const std::string name = wengert::gemm_kernel_name();
   WARN("gemm micro-kernel: " << name);
-  REQUIRE((name == "avx512" || name == "avx2" || name == "sse2"));
-  if (__builtin_cpu_supports("avx512f")) REQUIRE(name == "avx512");
-  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) REQUIRE(name == "avx2");
+  REQUIRE(name == runnable_kernels().front());  // dispatch picks the best kernel the CPU runs
+  float c = 0, one = 1;
+  REQUIRE_THROWS_AS(wengert::detail::gemm_with_kernel<float>("neon", 1, 1, 1, 1.0f, &one, 1, 1,
+                                                             &one, 1, 1, 0.0f, &c, 1, 1),
+                    wengert::Error);
 }
 
 TEMPLATE_TEST_CASE("gemm: awkward sizes vs reference", "[gemm]", float, double) {
   using T = TestType;
-  // 1, primes, and both sides of every register tile in use (mr in {4, 8, 16, 32}, nr in {6, 12}).
-  const std::vector<int64_t> sizes = {1, 2, 5, 7, 11, 13, 15, 17, 31, 33, 47};
+  // 1, primes, and both sides of every register tile (mr in {4, 8, 16, 32}, nr in {6, 12}).
+  const std::vector<int64_t> sizes = {1, 2, 3, 5, 7, 9, 11, 13, 15, 17, 31, 33, 47};
   const std::vector<int64_t> depths = {1, 3, 8, 17, 33};
   const int threads = GENERATE(1, 2);
   ThreadCount tc(threads);

@@ -90,10 +90,11 @@ GemmProblem<T> sub_problem(const GemmProblem<T>& p, int64_t i0, int64_t i1, int6
   return s;
 }
 
-template <class T>
-void run_serial(const GemmProblem<T>& p, const BlockSizes& bs) {
-  T* workspace = thread_workspace<T>(detail::workspace_elements(bs));
-  xsimd::dispatch<detail::GemmArchs>(detail::GemmKernel<T>{})(p, workspace);
+// Runs one (sub-)problem on the calling thread with the kernel for Arch and this thread's buffers.
+template <class T, class Arch>
+void run_serial(Arch arch, const GemmProblem<T>& p) {
+  T* workspace = thread_workspace<T>(detail::workspace_elements(detail::block_sizes<T, Arch>()));
+  detail::GemmKernel<T>{}(arch, p, workspace);
 }
 
 // Below this much work per thread (flops = 2 M N K), waking a second thread and packing a second
@@ -108,7 +109,8 @@ struct ThreadGrid {
 
 // Picks the thread count and the grid. Every thread packs its own rows of A and its own columns
 // of B, so the grid minimising (rows per thread + columns per thread) packs the least in total;
-// for 2 threads this splits the longer side of C, e.g. N = 1024 (as M') for a 32 x 1024 C.
+// for 2 threads this splits the longer side of C, e.g. N = 1024 (as M') for a 32 x 1024 C, and a
+// square C by columns (ties keep the first grid tried, tm = 1).
 template <class T>
 ThreadGrid choose_threads(const GemmProblem<T>& p, const BlockSizes& bs) {
   ThreadGrid grid;
@@ -141,36 +143,71 @@ int64_t split_point(int64_t extent, int64_t tile, int t, int parts) {
   return std::min(extent, tiles * t / parts * tile);
 }
 
+// The whole of gemm once the kernel's architecture is known (xsimd::dispatch supplies it).
+struct GemmDriver {
+  template <class Arch, class T>
+  void operator()(Arch arch, GemmProblem<T> p) const {
+    if (p.m == 0 || p.n == 0) return;
+    if (p.k == 0 || p.alpha == T(0)) return scale_c(p.m, p.n, p.beta, p.c, p.c_rs, p.c_cs);
+    if (p.c_rs != 1 && p.c_cs == 1) p = transposed(p);  // now C's rows are unit-stride if possible
+
+    constexpr BlockSizes bs = detail::block_sizes<T, Arch>();
+    const ThreadGrid grid = choose_threads(p, bs);
+    if (grid.tm * grid.tn == 1) return run_serial(arch, p);
+
+    // One rectangle of C per thread; rectangles are disjoint and K is never split, so no thread
+    // waits for another and every element of C sees the same sequence of operations as in a
+    // serial run (bit-identical results for any thread count).
+#pragma omp parallel num_threads(grid.tm * grid.tn)
+    {
+      const int t = omp_get_thread_num();
+      const int ti = t / grid.tn, tj = t % grid.tn;
+      const int64_t i0 = split_point(p.m, bs.mr, ti, grid.tm);
+      const int64_t i1 = split_point(p.m, bs.mr, ti + 1, grid.tm);
+      const int64_t j0 = split_point(p.n, bs.nr, tj, grid.tn);
+      const int64_t j1 = split_point(p.n, bs.nr, tj + 1, grid.tn);
+      if (i1 > i0 && j1 > j0) run_serial(arch, sub_problem(p, i0, i1, j0, j1));
+    }
+  }
+};
+
 }  // namespace
 
 template <class T>
 void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t a_rs, int64_t a_cs,
           const T* B, int64_t b_rs, int64_t b_cs, T beta, T* C, int64_t c_rs, int64_t c_cs) {
   check(M >= 0 && N >= 0 && K >= 0, "gemm: negative size M=", M, " N=", N, " K=", K);
-  if (M == 0 || N == 0) return;
-  if (K == 0 || alpha == T(0)) return scale_c(M, N, beta, C, c_rs, c_cs);
-
-  GemmProblem<T> p{M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, c_rs, c_cs};
-  if (p.c_rs != 1 && p.c_cs == 1) p = transposed(p);  // now C's rows are unit-stride if possible
-
-  const BlockSizes bs = xsimd::dispatch<detail::GemmArchs>(detail::GemmBlocking<T>{})();
-  const ThreadGrid grid = choose_threads(p, bs);
-  if (grid.tm * grid.tn == 1) return run_serial(p, bs);
-
-  // One rectangle of C per thread; rectangles are disjoint and K is never split, so no thread
-  // waits for another and every element of C sees the same sequence of operations as in a serial
-  // run (bit-identical results for any thread count).
-#pragma omp parallel num_threads(grid.tm * grid.tn)
-  {
-    const int t = omp_get_thread_num();
-    const int ti = t / grid.tn, tj = t % grid.tn;
-    const int64_t i0 = split_point(p.m, bs.mr, ti, grid.tm);
-    const int64_t i1 = split_point(p.m, bs.mr, ti + 1, grid.tm);
-    const int64_t j0 = split_point(p.n, bs.nr, tj, grid.tn);
-    const int64_t j1 = split_point(p.n, bs.nr, tj + 1, grid.tn);
-    if (i1 > i0 && j1 > j0) run_serial(sub_problem(p, i0, i1, j0, j1), bs);
-  }
+  const GemmProblem<T> p{M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, c_rs, c_cs};
+  xsimd::dispatch<detail::GemmArchs>(GemmDriver{})(p);
 }
+
+namespace detail {
+
+template <class T>
+void gemm_with_kernel(const std::string& kernel, int64_t M, int64_t N, int64_t K, T alpha,
+                      const T* A, int64_t a_rs, int64_t a_cs, const T* B, int64_t b_rs,
+                      int64_t b_cs, T beta, T* C, int64_t c_rs, int64_t c_cs) {
+  check(M >= 0 && N >= 0 && K >= 0, "gemm: negative size M=", M, " N=", N, " K=", K);
+  const GemmProblem<T> p{M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, c_rs, c_cs};
+  const auto cpu = xsimd::available_architectures();
+  if (kernel == GemmConfig<xsimd::avx512f>::name && cpu.avx512f)
+    GemmDriver{}(xsimd::avx512f{}, p);
+  else if (kernel == GemmConfig<xsimd::fma3<xsimd::avx2>>::name && cpu.fma3_avx2)
+    GemmDriver{}(xsimd::fma3<xsimd::avx2>{}, p);
+  else if (kernel == GemmConfig<xsimd::sse2>::name && cpu.sse2)
+    GemmDriver{}(xsimd::sse2{}, p);
+  else
+    fail("gemm_with_kernel: kernel '", kernel, "' unknown or not supported by this CPU");
+}
+
+template void gemm_with_kernel<float>(const std::string&, int64_t, int64_t, int64_t, float,
+                                      const float*, int64_t, int64_t, const float*, int64_t,
+                                      int64_t, float, float*, int64_t, int64_t);
+template void gemm_with_kernel<double>(const std::string&, int64_t, int64_t, int64_t, double,
+                                       const double*, int64_t, int64_t, const double*, int64_t,
+                                       int64_t, double, double*, int64_t, int64_t);
+
+}  // namespace detail
 
 template <class T>
 void gemm_reference(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t a_rs,

@@ -36,8 +36,8 @@ struct GemmConfig;
 template <>
 struct GemmConfig<xsimd::avx512f> {
   static constexpr const char* name = "avx512";
-  static constexpr BlockSizes f32{32, 12, 512, 128, 4092};  // 24 zmm accumulators
-  static constexpr BlockSizes f64{16, 12, 384, 96, 4092};   // same tile in 8-lane registers
+  static constexpr BlockSizes f32{32, 12, 384, 256, 4092};  // 24 zmm accumulators
+  static constexpr BlockSizes f64{16, 12, 256, 192, 4092};  // same tile in 8-lane registers
 };
 
 // AVX2 + FMA, 16 ymm registers: the classic 2-vector x 6 tile (12 accumulators, 2 loads of A,
@@ -71,15 +71,7 @@ constexpr int64_t workspace_elements(const BlockSizes& bs) {
   return mc * bs.kc + bs.kc * nc;
 }
 
-// Returns the block sizes of the architecture; dispatched, so the driver knows the tile it gets.
-template <class T>
-struct GemmBlocking {
-  template <class Arch>
-  BlockSizes operator()(Arch) const {
-    return block_sizes<T, Arch>();
-  }
-};
-
+// The kernel's name for gemm_kernel_name(), through the same dispatch as the kernel itself.
 struct GemmKernelName {
   template <class Arch>
   const char* operator()(Arch) const {

@@ -15,7 +15,9 @@
 // AVX-512 copy and run it on a machine without AVX-512.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <utility>
 #include <xsimd/xsimd.hpp>
 
 #include "gemm_dispatch.hpp"
@@ -31,104 +33,158 @@ struct PackedGemm {
   static constexpr int V = MR / int(Batch::size);  // SIMD registers per column of the C tile
   static_assert(MR % Batch::size == 0 && bs.mc % MR == 0 && bs.nc % NR == 0);
 
+  static constexpr int64_t kLine = 64 / sizeof(T);  // elements per cache line
+  // Packing reads A and B from L3 or memory; asking for the data a few rows (or, in a transpose,
+  // a few cache lines) ahead hides part of the latency (measured: packing time -20 %).
+  static constexpr int64_t kPrefetchAhead = 4;
   static int64_t min(int64_t x, int64_t y) { return x < y ? x : y; }
 
   // ---- packing ------------------------------------------------------------------------------
   // A block (mc x kc, any strides) -> micro-panels of MR rows, each stored column after column:
   //   dst[(i / MR) * MR * kc + k * MR + i % MR] = A(i, k), rows past mc padded with zeros.
-  // The micro-kernel then reads A with unit stride, MR contiguous values per k.
+  // The micro-kernel then reads A with unit stride, MR contiguous values per k. The loops follow
+  // the source: a column-major A is read one whole column at a time, a row-major A one row at a
+  // time (a transpose), so the hardware prefetcher sees long sequential streams either way.
   static void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst) {
-    for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
-      const T* src = a + i0 * rs;
-      const int64_t mr = min(MR, mc - i0);
-      if (mr == MR && rs == 1) {  // column-major A: each column slice is already contiguous
+    const int64_t full = mc / MR * MR;  // rows in whole micro-panels
+    if (rs == 1) {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int64_t i0 = 0; i0 < full; i0 += MR) {
+          for (int i = 0; i < MR; i += kLine) __builtin_prefetch(a + (k + kPrefetchAhead) * cs + i0 + i);
+          for (int i = 0; i < MR; ++i) dst[i0 * kc + k * MR + i] = a[k * cs + i0 + i];
+        }
+    } else if (cs == 1) {  // transpose in chunks of one cache line per row: MR misses in flight
+      for (int64_t i0 = 0; i0 < full; i0 += MR)
+        for (int64_t k0 = 0; k0 < kc; k0 += kLine) {
+          const int64_t k1 = min(kc, k0 + kLine);
+          for (int i = 0; i < MR; ++i) {
+            __builtin_prefetch(a + (i0 + i) * rs + k0 + kPrefetchAhead * kLine);
+            for (int64_t k = k0; k < k1; ++k) dst[i0 * kc + k * MR + i] = a[(i0 + i) * rs + k];
+          }
+        }
+    } else {
+      for (int64_t i0 = 0; i0 < full; i0 += MR)
         for (int64_t k = 0; k < kc; ++k)
-          for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[k * cs + i];
-      } else if (mr == MR && cs == 1) {  // row-major A: a transpose, read each row once
+          for (int i = 0; i < MR; ++i) dst[i0 * kc + k * MR + i] = a[(i0 + i) * rs + k * cs];
+    }
+    if (full < mc) {  // the last, partial micro-panel
+      const int64_t mr = mc - full;
+      for (int64_t k = 0; k < kc; ++k)
         for (int i = 0; i < MR; ++i)
-          for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = src[i * rs + k];
-      } else {  // general strides, or the last partial panel
-        for (int64_t k = 0; k < kc; ++k)
-          for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < mr ? src[i * rs + k * cs] : T(0);
-      }
+          dst[full * kc + k * MR + i] = i < mr ? a[(full + i) * rs + k * cs] : T(0);
     }
   }
 
   // B panel (kc x nc, any strides) -> micro-panels of NR columns, each stored row after row:
   //   dst[(j / NR) * NR * kc + k * NR + j % NR] = B(k, j), columns past nc padded with zeros.
   static void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rs, int64_t cs, T* dst) {
-    for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
-      const T* src = b + j0 * cs;
-      const int64_t nr = min(NR, nc - j0);
-      if (nr == NR && cs == 1) {  // row-major B: NR contiguous values per row
-        for (int64_t k = 0; k < kc; ++k)
-          for (int j = 0; j < NR; ++j) dst[k * NR + j] = src[k * rs + j];
-      } else if (nr == NR && rs == 1) {  // column-major B: NR streams, each read sequentially
-        for (int64_t k = 0; k < kc; ++k)
-          for (int j = 0; j < NR; ++j) dst[k * NR + j] = src[j * cs + k];
-      } else {
-        for (int64_t k = 0; k < kc; ++k)
-          for (int j = 0; j < NR; ++j) dst[k * NR + j] = j < nr ? src[k * rs + j * cs] : T(0);
+    const int64_t full = nc / NR * NR;
+    if (cs == 1) {
+      for (int64_t k = 0; k < kc; ++k) {
+        for (int64_t j = 0; j < full; j += kLine) __builtin_prefetch(b + (k + kPrefetchAhead) * rs + j);
+        for (int64_t j0 = 0; j0 < full; j0 += NR)
+          for (int j = 0; j < NR; ++j) dst[j0 * kc + k * NR + j] = b[k * rs + j0 + j];
       }
+    } else if (rs == 1) {  // transpose, as in pack_a
+      for (int64_t j0 = 0; j0 < full; j0 += NR)
+        for (int64_t k0 = 0; k0 < kc; k0 += kLine) {
+          const int64_t k1 = min(kc, k0 + kLine);
+          for (int j = 0; j < NR; ++j) {
+            __builtin_prefetch(b + (j0 + j) * cs + k0 + kPrefetchAhead * kLine);
+            for (int64_t k = k0; k < k1; ++k) dst[j0 * kc + k * NR + j] = b[(j0 + j) * cs + k];
+          }
+        }
+    } else {
+      for (int64_t j0 = 0; j0 < full; j0 += NR)
+        for (int64_t k = 0; k < kc; ++k)
+          for (int j = 0; j < NR; ++j) dst[j0 * kc + k * NR + j] = b[k * rs + (j0 + j) * cs];
+    }
+    if (full < nc) {
+      const int64_t nr = nc - full;
+      for (int64_t k = 0; k < kc; ++k)
+        for (int j = 0; j < NR; ++j)
+          dst[full * kc + k * NR + j] = j < nr ? b[k * rs + (full + j) * cs] : T(0);
     }
   }
 
   // ---- micro-kernel -----------------------------------------------------------------------
-  // C(0:MR, 0:NR) = alpha * a~ @ b~ + beta * C, where a~ is an MR x kc micro-panel of packed A
-  // and b~ a kc x NR micro-panel of packed B. C's rows are unit-stride, column j starts at
-  // c + j * ldc. The MR x NR accumulators live in registers for the whole k loop:
-  //   for each k:  a_k = A~(0:MR, k)           (V aligned loads)
-  //                for each j: acc(:, j) += a_k * broadcast(B~(k, j))   (V fmas)
+  // C(0:R*W, 0:NC) = alpha * a~ @ b~ + beta * C for a tile of R SIMD registers (W = Batch::size
+  // rows each) by NC columns, where a~ is a packed MR x kc micro-panel of A and b~ a packed
+  // kc x NR micro-panel of B. The full tile is R = MR / W, NC = NR; smaller instances serve the
+  // edges of C, so zero padding costs loads but no fused multiply-adds. C's rows are unit-stride,
+  // column j starts at c + j * ldc. The accumulators live in registers for the whole k loop:
+  //   for each k:  a_k = A~(0:R*W, k)                                  (R aligned loads)
+  //                for each j: acc(:, j) += a_k * broadcast(B~(k, j))   (R fmas)
   // beta == 0 never reads C, so NaNs already in C do not leak into the result.
+  template <int R, int NC>
   static void micro_kernel(int64_t kc, const T* a, const T* b, T alpha, T beta, T* c,
                            int64_t ldc) {
-    Batch acc[NR][V];
+    constexpr int W = Batch::size;
+    // Ask for C's lines now; they are only touched after the k loop, so the misses overlap it.
+    for (int j = 0; j < NC; ++j)
+      for (int i = 0; i < R * W; i += 64 / int(sizeof(T))) __builtin_prefetch(c + j * ldc + i, 1);
+
+    Batch acc[NC][R];
 #pragma GCC unroll 64
-    for (int j = 0; j < NR; ++j)
+    for (int j = 0; j < NC; ++j)
 #pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) acc[j][v] = Batch(T(0));
+      for (int r = 0; r < R; ++r) acc[j][r] = Batch(T(0));
 
 #pragma GCC unroll 4
     for (int64_t k = 0; k < kc; ++k) {
-      Batch a_k[V];
+      Batch a_k[R];
 #pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) a_k[v] = Batch::load_aligned(a + v * Batch::size);
+      for (int r = 0; r < R; ++r) a_k[r] = Batch::load_aligned(a + r * W);
 #pragma GCC unroll 64
-      for (int j = 0; j < NR; ++j) {
+      for (int j = 0; j < NC; ++j) {
         const Batch b_kj(b[j]);
 #pragma GCC unroll 8
-        for (int v = 0; v < V; ++v) acc[j][v] = xsimd::fma(a_k[v], b_kj, acc[j][v]);
+        for (int r = 0; r < R; ++r) acc[j][r] = xsimd::fma(a_k[r], b_kj, acc[j][r]);
       }
       a += MR;
       b += NR;
     }
 
-    // C = alpha * acc + beta * C with one explicit fma per register, the same operations on every
-    // path (full tile or edge buffer), so results never depend on where a tile falls.
+    // C = alpha * acc + beta * C with one explicit fma per register: the same operations for
+    // every tile shape and path, so an element's value never depends on where its tile falls.
     const Batch alpha_v(alpha), beta_v(beta);
 #pragma GCC unroll 64
-    for (int j = 0; j < NR; ++j) {
+    for (int j = 0; j < NC; ++j) {
 #pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) {
-        T* cp = c + j * ldc + v * Batch::size;
+      for (int r = 0; r < R; ++r) {
+        T* cp = c + j * ldc + r * W;
         if (beta == T(0)) {
-          (alpha_v * acc[j][v]).store_unaligned(cp);
+          (alpha_v * acc[j][r]).store_unaligned(cp);
         } else {
-          xsimd::fma(alpha_v, acc[j][v], beta_v * Batch::load_unaligned(cp)).store_unaligned(cp);
+          xsimd::fma(alpha_v, acc[j][r], beta_v * Batch::load_unaligned(cp)).store_unaligned(cp);
         }
       }
     }
   }
 
-  // A tile on the edge of C (mr < MR or nr < NR) or a C without unit row stride: run the same
-  // micro-kernel on an aligned MR x NR buffer, copying the valid part of C in and out.
+  // Every instance micro_kernel<R, NC>, R = 1..V, NC = 1..NR, indexed by [(R - 1) * NR + NC - 1].
+  using Kernel = void (*)(int64_t, const T*, const T*, T, T, T*, int64_t);
+  template <int... I>
+  static constexpr std::array<Kernel, V * NR> kernel_table(std::integer_sequence<int, I...>) {
+    return {&micro_kernel<I / NR + 1, I % NR + 1>...};
+  }
+  static constexpr std::array<Kernel, V * NR> kernels =
+      kernel_table(std::make_integer_sequence<int, V * NR>{});
+
+  // A tile on the edge of C (mr < MR or nr < NR): the smallest kernel instance that covers it,
+  // writing C directly when its rows fill whole registers and are unit-stride, else through an
+  // aligned buffer (C copied in and out, so the arithmetic is exactly that of the direct path).
   static void micro_kernel_edge(int64_t mr, int64_t nr, int64_t kc, const T* a, const T* b,
                                 T alpha, T beta, T* c, int64_t c_rs, int64_t c_cs) {
+    constexpr int W = Batch::size;
+    const int64_t regs = (mr + W - 1) / W;
+    const Kernel kernel = kernels[(regs - 1) * NR + nr - 1];
+    if (mr == regs * W && c_rs == 1) return kernel(kc, a, b, alpha, beta, c, c_cs);
     alignas(64) T tile[MR * NR];
-    for (int64_t j = 0; j < NR; ++j)
-      for (int64_t i = 0; i < MR; ++i)
-        tile[j * MR + i] = (beta != T(0) && i < mr && j < nr) ? c[i * c_rs + j * c_cs] : T(0);
-    micro_kernel(kc, a, b, alpha, beta, tile, MR);
+    for (int64_t j = 0; j < nr; ++j)
+      for (int64_t i = 0; i < regs * W; ++i)
+        tile[j * MR + i] = (beta != T(0) && i < mr) ? c[i * c_rs + j * c_cs] : T(0);
+    kernel(kc, a, b, alpha, beta, tile, MR);
     for (int64_t j = 0; j < nr; ++j)
       for (int64_t i = 0; i < mr; ++i) c[i * c_rs + j * c_cs] = tile[j * MR + i];
   }
@@ -142,7 +198,7 @@ struct PackedGemm {
       const T* a_panel = a_block + ir * kc;
       T* c_tile = c + ir * c_rs;
       if (mr == MR && nr == NR && c_rs == 1)
-        micro_kernel(kc, a_panel, b_panel, alpha, beta, c_tile, c_cs);
+        micro_kernel<V, NR>(kc, a_panel, b_panel, alpha, beta, c_tile, c_cs);
       else
         micro_kernel_edge(mr, nr, kc, a_panel, b_panel, alpha, beta, c_tile, c_rs, c_cs);
     }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "elementwise_kernels.hpp"
 
@@ -46,17 +48,70 @@ xsimd::batch<T, A> apply_binary(BinaryOp op, const xsimd::batch<T, A>& a,
   return a;
 }
 
+// xsimd's exp gives inf a little before the true overflow point and 0 where the true result is
+// a denormal, and its log is wrong for f64 denormals. Lanes in those edge ranges (rare in
+// practice) are recomputed with the C library, so results stay within a few ulp everywhere.
+template <class T>
+struct EdgeRange {
+  // exp is exact in xsimd inside [lo, hi]; log is exact from the smallest normal upwards.
+  static constexpr T exp_lo = sizeof(T) == 4 ? T(-87) : T(-708);
+  static constexpr T exp_hi = sizeof(T) == 4 ? T(88) : T(709);
+};
+
+template <class T, class A>
+bool needs_edge_fix(UnaryOp op, const xsimd::batch<T, A>& x) {
+  using B = xsimd::batch<T, A>;
+  switch (op) {
+    case UnaryOp::exp: return xsimd::any(x < B(EdgeRange<T>::exp_lo) || x > B(EdgeRange<T>::exp_hi));
+    case UnaryOp::sigmoid: return xsimd::any(x < B(EdgeRange<T>::exp_lo));
+    case UnaryOp::log:
+      return xsimd::any(x < B(std::numeric_limits<T>::min()) && x > B(T(0)));
+    default: return false;
+  }
+}
+
+template <class T>
+T edge_value(UnaryOp op, T x, T fast) {
+  switch (op) {
+    case UnaryOp::exp:
+      return x < EdgeRange<T>::exp_lo || x > EdgeRange<T>::exp_hi ? std::exp(x) : fast;
+    case UnaryOp::sigmoid: {
+      if (!(x < EdgeRange<T>::exp_lo)) return fast;
+      const T e = std::exp(x);  // sigmoid(x) = e^x / (1 + e^x) for very negative x
+      return e / (T(1) + e);
+    }
+    case UnaryOp::log:
+      return x > T(0) && x < std::numeric_limits<T>::min() ? std::log(x) : fast;
+    default: return fast;
+  }
+}
+
+template <class T, class A>
+void unary_batch(UnaryOp op, const T* x, T* y) {
+  using B = xsimd::batch<T, A>;
+  const B v = B::load_aligned(x);
+  apply_unary(op, v).store_aligned(y);
+  if (needs_edge_fix(op, v))
+    for (std::size_t k = 0; k < B::size; ++k) y[k] = edge_value(op, x[k], y[k]);
+}
+
 template <class Arch, class T>
 void UnaryKernel::operator()(Arch, UnaryOp op, const T* x, T* y, std::int64_t n) const {
   using B = xsimd::batch<T, Arch>;
   constexpr std::int64_t width = B::size;
   std::int64_t i = 0;
-  for (; i + width <= n; i += width) apply_unary(op, B::load_unaligned(x + i)).store_unaligned(y + i);
+  for (; i + width <= n; i += width) {
+    const B v = B::load_unaligned(x + i);
+    apply_unary(op, v).store_unaligned(y + i);
+    if (needs_edge_fix(op, v)) [[unlikely]]
+      for (std::int64_t k = 0; k < width; ++k) y[i + k] = edge_value(op, x[i + k], y[i + k]);
+  }
   if (i < n) {
     alignas(64) T buffer[width] = {};
+    alignas(64) T result[width];
     std::copy(x + i, x + n, buffer);
-    apply_unary(op, B::load_aligned(buffer)).store_aligned(buffer);
-    std::copy(buffer, buffer + (n - i), y + i);
+    unary_batch<T, Arch>(op, buffer, result);
+    std::copy(result, result + (n - i), y + i);
   }
 }
 

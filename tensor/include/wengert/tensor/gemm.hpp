@@ -44,4 +44,14 @@ extern template void gemm_reference<double>(int64_t, int64_t, int64_t, double, c
 // Which micro-kernel the run-time dispatch picked on this machine: "avx512", "avx2" or "sse2".
 std::string gemm_kernel_name();
 
+namespace detail {
+// Testing hook: gemm forced onto one kernel ("avx512", "avx2" or "sse2") instead of the one
+// dispatch picks, so tests can cover every kernel this CPU can run. Throws wengert::Error if the
+// CPU cannot run the requested kernel.
+template <class T>
+void gemm_with_kernel(const std::string& kernel, int64_t M, int64_t N, int64_t K, T alpha,
+                      const T* A, int64_t a_rs, int64_t a_cs, const T* B, int64_t b_rs,
+                      int64_t b_cs, T beta, T* C, int64_t c_rs, int64_t c_cs);
+}  // namespace detail
+
 }  // namespace wengert
