@@ -54,18 +54,17 @@ void run_gemm(benchmark::State& state, Gemm gemm) {
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(2e-9 * double(m) * double(n) * double(k),
-                         benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * double(m) * double(n) * double(k),
+                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
 
 template <class T>
 void BM_wengert_gemm(benchmark::State& state) {
-  run_gemm<T>(state, [](int threads, int64_t m, int64_t n, int64_t k, const T* a, const T* b,
-                        T* c) {
-    omp_set_num_threads(threads);
-    wengert::gemm<T>(m, n, k, T(1), a, k, 1, b, n, 1, T(0), c, n, 1);
-  });
+  run_gemm<T>(state,
+              [](int threads, int64_t m, int64_t n, int64_t k, const T* a, const T* b, T* c) {
+                omp_set_num_threads(threads);
+                wengert::gemm<T>(m, n, k, T(1), a, k, 1, b, n, 1, T(0), c, n, 1);
+              });
 }
 
 #if defined(WENGERT_HAVE_OPENBLAS)
@@ -76,8 +75,7 @@ void BM_openblas_gemm(benchmark::State& state) {
     openblas_set_num_threads(threads);
     const auto M = blasint(m), N = blasint(n), K = blasint(k);
     if constexpr (std::is_same_v<T, float>)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N, 0.0f, c,
-                  N);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N, 0.0f, c, N);
     else
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, a, K, b, N, 0.0, c, N);
   });

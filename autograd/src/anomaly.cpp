@@ -1,6 +1,6 @@
-// Anomaly mode: the first NaN / Inf in a forward output or a backward gradient throws, naming the op.
+// Anomaly mode: the first NaN / Inf in a forward output or a backward gradient throws, naming the
+// op.
 #include <cmath>
-
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/node.hpp>
 
@@ -40,8 +40,8 @@ void check_backward(const Node& node, std::size_t input, const Tensor& grad) {
   const std::int64_t at = first_non_finite(grad);
   if (at < 0) return;
   fail("anomaly: backward of ", node.op, " (tape #", node.index, ") produced ",
-       grad.contiguous().flatten().at({at}), " at element ", at, " of the gradient of input ", input,
-       " ", node.inputs[input].node->describe());
+       grad.contiguous().flatten().at({at}), " at element ", at, " of the gradient of input ",
+       input, " ", node.inputs[input].node->describe());
 }
 
 }  // namespace detail

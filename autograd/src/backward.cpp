@@ -4,8 +4,8 @@
 // topological order: every consumer of a value was recorded after it, so by the time an entry is
 // popped all gradient contributions to its output have arrived (summed into Node::pending). Only
 // entries that receive a gradient are visited: a max-heap on the tape index holds them.
-#include <queue>
-
+#include <algorithm>
+#include <span>
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/backward.hpp>
 #include <wengert/autograd/node.hpp>
@@ -14,20 +14,49 @@ namespace wengert {
 
 namespace {
 
+using Ready = std::pair<std::int64_t, Node*>;  // (tape index, entry)
+
+// The sweep's work lists. Kept per thread and reused, so a backward allocates nothing for its own
+// bookkeeping once warm; a nested sweep (a hook calling backward) gets fresh ones.
+struct Buffers {
+  std::vector<std::shared_ptr<Node>> touched;
+  std::vector<Ready> ready;
+  std::vector<Node*> leaves;
+};
+thread_local Buffers cached_buffers;
+thread_local bool cached_in_use = false;
+
 struct Sweep {
   bool retain_graph = false;
   bool accumulate_into_grad = true;  // backward(); grad() only reads the captured gradients
+  bool owns_cache = false;
   std::vector<std::shared_ptr<Node>> touched;  // every node given a gradient: kept alive here
-  std::priority_queue<std::pair<std::int64_t, Node*>> ready;  // entries, highest index first
+  std::vector<Ready> ready;                    // max-heap of entries, highest tape index first
   std::vector<Node*> leaves;
   std::vector<Node*> capture;  // grad(): the nodes whose gradient is returned
   std::vector<Tensor> captured;
+
+  Sweep() {
+    if (cached_in_use) return;
+    cached_in_use = owns_cache = true;
+    touched.swap(cached_buffers.touched);
+    ready.swap(cached_buffers.ready);
+    leaves.swap(cached_buffers.leaves);
+  }
 
   ~Sweep() {  // also on error: leave no gradient behind in the nodes
     for (auto& n : touched) {
       n->pending = Tensor();
       n->pending_owned = false;
     }
+    if (!owns_cache) return;
+    touched.clear();
+    ready.clear();
+    leaves.clear();
+    touched.swap(cached_buffers.touched);
+    ready.swap(cached_buffers.ready);
+    leaves.swap(cached_buffers.leaves);
+    cached_in_use = false;
   }
 
   void accumulate(const std::shared_ptr<Node>& node, Tensor g) {
@@ -35,10 +64,12 @@ struct Sweep {
       node->pending = std::move(g);
       node->pending_owned = false;  // may alias another gradient: never written in place
       touched.push_back(node);
-      if (node->is_leaf())
+      if (node->is_leaf()) {
         leaves.push_back(node.get());
-      else
-        ready.emplace(node->index, node.get());
+      } else {
+        ready.emplace_back(node->index, node.get());
+        std::push_heap(ready.begin(), ready.end());
+      }
     } else if (node->pending_owned) {
       node->pending.add_(g);
     } else {
@@ -52,8 +83,9 @@ struct Sweep {
     for (const GradHook& hook : node.hooks) {
       Tensor replaced = hook(node.pending);
       if (replaced.defined()) {
-        check(replaced.shape() == node.value.shape(), "hook on ", node.describe(),
-              " returned a gradient of shape ", shape_str(replaced.shape()));
+        if (replaced.shape() != node.value.shape())
+          fail("hook on ", node.describe(), " returned a gradient of shape ",
+               shape_str(replaced.shape()));
         node.pending = std::move(replaced);
         node.pending_owned = false;
       }
@@ -83,36 +115,43 @@ struct Sweep {
                      n.saved[k].tensor.version());
   }
 
-  void run(const std::vector<Var>& roots, const std::vector<Tensor>& douts) {
+  void run(std::span<const Var> roots, std::span<const Tensor> douts) {
     check(douts.empty() || douts.size() == roots.size(), "backward: ", roots.size(), " roots but ",
           douts.size(), " output gradients");
     for (std::size_t i = 0; i < roots.size(); ++i) {
       const Var& root = roots[i];
       check(root.defined(), "backward: root ", i, " is undefined");
       const Node& n = *root.node();
-      check(n.requires_grad, "backward: ", n.describe(),
+      if (!n.requires_grad)
+        fail(
+            "backward: ", n.describe(),
             " does not require grad (no input of the ops that computed it requires grad, or it was "
             "computed under NoGradGuard)");
       Tensor dout;
       if (douts.empty() || !douts[i].defined()) {
-        check(n.value.numel() == 1, "backward: ", n.describe(),
-              " is not a single element; pass its gradient explicitly");
+        if (n.value.numel() != 1)
+          fail("backward: ", n.describe(),
+               " is not a single element; pass its gradient explicitly");
         dout = ones(n.value.shape(), n.value.dtype());
       } else {
-        check(douts[i].shape() == n.value.shape(), "backward: gradient shape ",
-              shape_str(douts[i].shape()), " differs from ", n.describe());
+        if (douts[i].shape() != n.value.shape())
+          fail("backward: gradient shape ", shape_str(douts[i].shape()), " differs from ",
+               n.describe());
         dout = douts[i].dtype() == n.value.dtype() ? douts[i] : douts[i].to(n.value.dtype());
       }
       accumulate(root.node(), std::move(dout));
     }
 
     while (!ready.empty()) {
-      Node& n = *ready.top().second;
-      ready.pop();
-      check(!n.released, "backward: trying to backward through ", n.describe(),
-            " a second time, but the previous backward already freed its saved tensors. Pass "
-            "BackwardOptions{.retain_graph = true} to the first backward if you need to sweep "
-            "twice, or detach() values carried across steps (e.g. an RNN's hidden state).");
+      std::pop_heap(ready.begin(), ready.end());
+      Node& n = *ready.back().second;
+      ready.pop_back();
+      if (n.released)
+        fail("backward: trying to backward through ", n.describe(),
+             " a second time, but the previous backward already freed its saved tensors. Pass "
+             "BackwardOptions{.retain_graph = true} to the first backward if you need to sweep "
+             "twice, or detach() values carried across steps (e.g. an RNN's hidden state).");
+      finish(n);
       check_versions(n);
       BackwardCtx ctx(n.pending, n, this);
       n.backward(ctx);
@@ -125,8 +164,9 @@ struct Sweep {
       finish(*leaf);
       if (!accumulate_into_grad || !leaf->requires_grad) continue;
       if (!leaf->grad.defined()) {
-        // The new grad must own its buffer: the optimizer updates it in place, and the next backward adds
-        // into it, so it must not alias a gradient of the sweep (or a broadcast view).
+        // The new grad must own its buffer: the optimizer updates it in place, and the next
+        // backward adds into it, so it must not alias a gradient of the sweep (or a broadcast
+        // view).
         leaf->grad = leaf->pending_owned && leaf->pending.is_contiguous() ? leaf->pending
                                                                           : leaf->pending.clone();
       } else {
@@ -184,10 +224,14 @@ void backward(const std::vector<Var>& roots, const std::vector<Tensor>& douts,
 }
 
 void Var::backward(const BackwardOptions& options) const {
-  wengert::backward({*this}, {}, options);
+  Sweep sweep;
+  sweep.retain_graph = options.retain_graph;
+  sweep.run(std::span<const Var>(this, 1), {});
 }
 void Var::backward(const Tensor& dout, const BackwardOptions& options) const {
-  wengert::backward({*this}, {dout}, options);
+  Sweep sweep;
+  sweep.retain_graph = options.retain_graph;
+  sweep.run(std::span<const Var>(this, 1), std::span<const Tensor>(&dout, 1));
 }
 
 std::vector<Tensor> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
@@ -203,7 +247,8 @@ std::vector<Tensor> grad(const std::vector<Var>& outputs, const std::vector<Var>
   sweep.run(outputs, douts);
   std::vector<Tensor> result(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    result[i] = sweep.captured[i].defined() ? sweep.captured[i].clone() : zeros_like(inputs[i].value());
+    result[i] =
+        sweep.captured[i].defined() ? sweep.captured[i].clone() : zeros_like(inputs[i].value());
   return result;
 }
 

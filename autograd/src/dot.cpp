@@ -2,7 +2,6 @@
 // edges from input to consumer labelled with the input's shape.
 #include <sstream>
 #include <unordered_map>
-
 #include <wengert/autograd/dot.hpp>
 #include <wengert/autograd/node.hpp>
 

@@ -3,7 +3,6 @@
 // perturbing each element of each input in place (through its strides, so views are checked too).
 #include <cmath>
 #include <sstream>
-
 #include <wengert/autograd/backward.hpp>
 #include <wengert/autograd/gradcheck.hpp>
 
@@ -25,8 +24,8 @@ double* element(const Tensor& t, std::int64_t flat) {
 std::string GradcheckResult::report() const {
   std::ostringstream out;
   out << "gradcheck " << (ok ? "passed" : "FAILED") << " for " << op << " (" << checked
-      << " elements): worst is input " << input << " element " << index << ": analytic "
-      << analytic << ", numeric " << numeric << ", error " << error << " of tolerance";
+      << " elements): worst is input " << input << " element " << index << ": analytic " << analytic
+      << ", numeric " << numeric << " (error / tolerance = " << error << ")";
   return out.str();
 }
 
@@ -68,7 +67,8 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
       *p = original;
       const double numeric = (plus - minus) / (2.0 * options.eps);
       const double analytic_j = a.data<double>()[j];
-      double error = std::abs(analytic_j - numeric) / (options.atol + options.rtol * std::abs(numeric));
+      double error =
+          std::abs(analytic_j - numeric) / (options.atol + options.rtol * std::abs(numeric));
       if (std::isnan(error)) error = std::numeric_limits<double>::infinity();
       ++result.checked;
       if (error > result.error || result.checked == 1) {

@@ -5,8 +5,9 @@ namespace wengert {
 
 void register_hook(const Var& v, GradHook hook) {
   check(v.defined(), "register_hook: undefined Var");
-  check(v.requires_grad(), "register_hook: ", v.node()->describe(),
-        " does not require grad, so no gradient will reach it");
+  if (!v.requires_grad())
+    fail("register_hook: ", v.node()->describe(),
+         " does not require grad, so no gradient will reach it");
   v.node()->hooks.push_back(std::move(hook));
 }
 

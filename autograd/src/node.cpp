@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <sstream>
-
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/node.hpp>
 #include <wengert/autograd/tape.hpp>
@@ -19,7 +18,7 @@ namespace {
 // trivially destructible, so it is safe even while thread-local objects are being torn down.
 thread_local std::vector<std::shared_ptr<Node>>* dying = nullptr;
 
-void drop_inputs(std::vector<Edge>& inputs) {
+void drop_inputs(Edges& inputs) {
   if (inputs.empty()) return;
   if (dying != nullptr) {
     for (Edge& e : inputs)
@@ -66,8 +65,8 @@ std::string Node::describe() const {
 
 Var::Var(Tensor value, bool requires_grad, std::string name) : node_(std::make_shared<Node>()) {
   check(value.defined(), "Var: the value is an undefined tensor");
-  check(!requires_grad || is_floating(value.dtype()), "Var: requires_grad needs a floating dtype, got ",
-        dtype_name(value.dtype()));
+  check(!requires_grad || is_floating(value.dtype()),
+        "Var: requires_grad needs a floating dtype, got ", dtype_name(value.dtype()));
   node_->value = std::move(value);
   node_->requires_grad = requires_grad;
   node_->name = std::move(name);
@@ -84,9 +83,18 @@ const Tensor& Var::value() const { return checked(node_).value; }
 const Tensor& Var::grad() const { return checked(node_).grad; }
 void Var::set_grad(Tensor grad) const {
   checked(node_);
-  check(!grad.defined() || grad.shape() == node_->value.shape(), "set_grad: gradient shape ",
-        shape_str(grad.shape()), " differs from the value's ", shape_str(node_->value.shape()));
+  if (grad.defined() && grad.shape() != node_->value.shape())
+    fail("set_grad: gradient shape ", shape_str(grad.shape()), " differs from the value's ",
+         shape_str(node_->value.shape()));
   node_->grad = std::move(grad);
+}
+Tensor& Var::mutable_value() const {
+  checked(node_);
+  return node_->value;
+}
+Tensor& Var::mutable_grad() const {
+  checked(node_);
+  return node_->grad;
 }
 void Var::zero_grad() const { set_grad(Tensor()); }
 bool Var::requires_grad() const { return checked(node_).requires_grad; }
@@ -110,8 +118,9 @@ double Var::item() const { return value().item(); }
 
 const Var& Var::requires_grad_(bool on) const {
   const Node& n = checked(node_);
-  check(n.is_leaf(), "requires_grad_: ", n.describe(),
-        " was computed by a recorded op; only leaves can change requires_grad (use detach())");
+  if (!n.is_leaf())
+    fail("requires_grad_: ", n.describe(),
+         " was computed by a recorded op; only leaves can change requires_grad (use detach())");
   check(!on || is_floating(n.value.dtype()), "requires_grad_: needs a floating dtype, got ",
         dtype_name(n.value.dtype()));
   node_->requires_grad = on;
@@ -161,8 +170,8 @@ Var record_impl(const char* op, Tensor value, const Inputs& inputs, Get get, std
   node->inputs.reserve(inputs.size());
   for (const auto& in : inputs) {
     const std::shared_ptr<Node>& input = get(in).node();
-    check(input->is_leaf() || !input->requires_grad || input->tape_id == tape.id(), op,
-          ": input ", input->describe(), " was recorded on another thread's tape");
+    if (!input->is_leaf() && input->requires_grad && input->tape_id != tape.id())
+      fail(op, ": input ", input->describe(), " was recorded on another thread's tape");
     node->inputs.push_back(Edge{input, input->value.version()});
   }
   if (!saved.empty()) {

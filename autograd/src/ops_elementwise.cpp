@@ -38,7 +38,8 @@ Var div(const Var& a, const Var& b) {
   });
 }
 
-// y = a^b:  da = dy * b * a^(b-1),  db = dy * y * ln a (taken as 0 where a <= 0, like PyTorch at a = 0)
+// y = a^b:  da = dy * b * a^(b-1),  db = dy * y * ln a (taken as 0 where a <= 0, like PyTorch at a
+// = 0)
 Var pow(const Var& a, const Var& b) {
   return record("pow", pow(a.value(), b.value()), {a, b}, kSaveIn0 | kSaveIn1 | kSaveOut,
                 [](BackwardCtx& c) {
@@ -132,15 +133,14 @@ Var clamp(const Var& x, double lo, double hi) {
 }
 
 Var where(const Tensor& cond, const Var& a, const Var& b) {
-  return record(
-      "where", where(cond, a.value(), b.value()), {a, b}, kSaveNone,
-      [](BackwardCtx& c) {
-        const Tensor& mask = c.saved(0);
-        const Tensor zero = zeros({}, c.dout.dtype());
-        if (c.needs(0)) c.add(0, where(mask, c.dout, zero));
-        if (c.needs(1)) c.add(1, where(mask, zero, c.dout));
-      },
-      {cond});
+  return record("where", where(cond, a.value(), b.value()), {a, b}, kSaveNone,
+                [](BackwardCtx& c) {
+                  const Tensor& mask = c.saved(0);
+                  const Tensor zero = zeros({}, c.dout.dtype());
+                  if (c.needs(0)) c.add(0, where(mask, c.dout, zero));
+                  if (c.needs(1)) c.add(1, where(mask, zero, c.dout));
+                },
+                {cond});
 }
 
 namespace {

@@ -24,7 +24,8 @@ Var sum(const Var& x, const Axes& axes, bool keepdim) {
 
 Var mean(const Var& x, const Axes& axes, bool keepdim) {
   Var s = sum(x, axes, keepdim);
-  const double n = static_cast<double>(x.numel()) / static_cast<double>(std::max<std::int64_t>(s.numel(), 1));
+  const double n =
+      static_cast<double>(x.numel()) / static_cast<double>(std::max<std::int64_t>(s.numel(), 1));
   return s * (1.0 / n);
 }
 
@@ -59,10 +60,9 @@ Var softmax(const Var& x, std::int64_t axis) {
 // y = x - logsumexp(x): dx = dy - softmax(x) * sum(dy) = dy - exp(y) * sum(dy)
 // Hand-written for numerics; twin: x - logsumexp(x, axis, keepdim).
 Var log_softmax(const Var& x, std::int64_t axis) {
-  return record("log_softmax", log_softmax(x.value(), axis), {x}, kSaveOut,
-                [axis](BackwardCtx& c) {
-                  c.add(0, c.dout - exp(c.out()) * sum(c.dout, {axis}, true));
-                });
+  return record("log_softmax", log_softmax(x.value(), axis), {x}, kSaveOut, [axis](BackwardCtx& c) {
+    c.add(0, c.dout - exp(c.out()) * sum(c.dout, {axis}, true));
+  });
 }
 
 }  // namespace wengert

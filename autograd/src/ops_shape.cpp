@@ -1,8 +1,7 @@
-// Views and joins. A view's gradient is dy put back into the layout of x: reshape it back, permute it
-// back, or write it into a zero tensor at the viewed positions (slice, select). Broadcasting views
-// (expand) need nothing: the engine's sum_to undoes them.
+// Views and joins. A view's gradient is dy put back into the layout of x: reshape it back, permute
+// it back, or write it into a zero tensor at the viewed positions (slice, select). Broadcasting
+// views (expand) need nothing: the engine's sum_to undoes them.
 #include <numeric>
-
 #include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
 
@@ -47,8 +46,9 @@ Var slice(const Var& x, std::int64_t axis, std::int64_t start, std::int64_t stop
 Var narrow(const Var& x, std::int64_t axis, std::int64_t start, std::int64_t length) {
   const std::int64_t extent = x.size(axis);
   if (start < 0) start += extent;
-  check(start >= 0 && length >= 0 && start + length <= extent, "narrow: [", start, ", ",
-        start + length, ") is outside axis ", axis, " of ", shape_str(x.shape()));
+  if (!(start >= 0 && length >= 0 && start + length <= extent))
+    fail("narrow: [", start, ", ", start + length, ") is outside axis ", axis, " of ",
+         shape_str(x.shape()));
   return slice(x, axis, start, start + length);
 }
 
@@ -101,8 +101,9 @@ Var stack(const std::vector<Var>& parts, std::int64_t axis) {
 std::vector<Var> split(const Var& x, const std::vector<std::int64_t>& sizes, std::int64_t axis) {
   const std::int64_t ax = normalize_axis("split", axis, x.dim());
   const std::int64_t total = std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0});
-  check(total == x.size(ax), "split: sizes add up to ", total, " but axis ", ax, " of ",
-        shape_str(x.shape()), " has ", x.size(ax));
+  if (total != x.size(ax))
+    fail("split: sizes add up to ", total, " but axis ", ax, " of ", shape_str(x.shape()), " has ",
+         x.size(ax));
   std::vector<Var> pieces;
   pieces.reserve(sizes.size());
   std::int64_t start = 0;

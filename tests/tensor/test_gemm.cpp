@@ -30,11 +30,21 @@ struct Matrix {
 
   Matrix(int64_t r, int64_t c, Layout layout) : rows(r), cols(c) {
     switch (layout) {
-      case Layout::RowMajor: rs = c, cs = 1; break;
-      case Layout::ColMajor: rs = 1, cs = r; break;
-      case Layout::RowMajorPadded: rs = c + 5, cs = 1; break;
-      case Layout::ColMajorPadded: rs = 1, cs = r + 3; break;
-      case Layout::Strided: rs = 2 * c + 1, cs = 2; break;  // no unit stride at all
+      case Layout::RowMajor:
+        rs = c, cs = 1;
+        break;
+      case Layout::ColMajor:
+        rs = 1, cs = r;
+        break;
+      case Layout::RowMajorPadded:
+        rs = c + 5, cs = 1;
+        break;
+      case Layout::ColMajorPadded:
+        rs = 1, cs = r + 3;
+        break;
+      case Layout::Strided:
+        rs = 2 * c + 1, cs = 2;
+        break;  // no unit stride at all
     }
     // Size of the span touched, plus guard elements that must never change.
     const int64_t span = r == 0 || c == 0 ? 0 : (r - 1) * rs + (c - 1) * cs + 1;
@@ -96,8 +106,8 @@ void require_close(const Matrix<T>& c, const std::vector<long double>& expected,
       const long double tol = (k + 2) * eps * magnitude[idx] + std::numeric_limits<T>::min();
       if (!(err <= tol)) {
         if (bad++ == 0)
-          first = "C(" + std::to_string(i) + "," + std::to_string(j) + ") = " +
-                  std::to_string((double)c(i, j)) + ", expected " +
+          first = "C(" + std::to_string(i) + "," + std::to_string(j) +
+                  ") = " + std::to_string((double)c(i, j)) + ", expected " +
                   std::to_string((double)expected[idx]);
       }
     }
@@ -107,11 +117,16 @@ void require_close(const Matrix<T>& c, const std::vector<long double>& expected,
 
 const char* layout_name(Layout l) {
   switch (l) {
-    case Layout::RowMajor: return "row";
-    case Layout::ColMajor: return "col";
-    case Layout::RowMajorPadded: return "row+ld";
-    case Layout::ColMajorPadded: return "col+ld";
-    case Layout::Strided: return "strided";
+    case Layout::RowMajor:
+      return "row";
+    case Layout::ColMajor:
+      return "col";
+    case Layout::RowMajorPadded:
+      return "row+ld";
+    case Layout::ColMajorPadded:
+      return "col+ld";
+    case Layout::Strided:
+      return "strided";
   }
   return "?";
 }
@@ -128,8 +143,8 @@ const std::vector<std::string>& runnable_kernels() {
   return kernels;
 }
 
-// Runs gemm, gemm_reference and gemm forced onto each kernel on one configuration and checks both against naive_gemm; also
-// checks that the guard elements after C's span were not touched.
+// Runs gemm, gemm_reference and gemm forced onto each kernel on one configuration and checks both
+// against naive_gemm; also checks that the guard elements after C's span were not touched.
 template <class T>
 void check_case(int64_t m, int64_t n, int64_t k, Layout la, Layout lb, Layout lc, T alpha, T beta,
                 uint32_t seed) {
@@ -145,11 +160,10 @@ void check_case(int64_t m, int64_t n, int64_t k, Layout la, Layout lb, Layout lc
   std::vector<long double> expected, magnitude;
   naive_gemm(alpha, a, b, beta, c0, expected, magnitude);
 
-  const std::string what = "M=" + std::to_string(m) + " N=" + std::to_string(n) +
-                           " K=" + std::to_string(k) + " A " + layout_name(la) + " B " +
-                           layout_name(lb) + " C " + layout_name(lc) +
-                           " alpha=" + std::to_string((double)alpha) +
-                           " beta=" + std::to_string((double)beta);
+  const std::string what =
+      "M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k) + " A " +
+      layout_name(la) + " B " + layout_name(lb) + " C " + layout_name(lc) +
+      " alpha=" + std::to_string((double)alpha) + " beta=" + std::to_string((double)beta);
   Matrix<T> c = c0;
   wengert::gemm<T>(m, n, k, alpha, a.ptr(), a.rs, a.cs, b.ptr(), b.rs, b.cs, beta, c.ptr(), c.rs,
                    c.cs);
@@ -158,8 +172,8 @@ void check_case(int64_t m, int64_t n, int64_t k, Layout la, Layout lb, Layout lc
 
   for (const std::string& kernel : runnable_kernels()) {  // every kernel, not just the dispatched
     Matrix<T> ck = c0;
-    wengert::detail::gemm_with_kernel<T>(kernel, m, n, k, alpha, a.ptr(), a.rs, a.cs, b.ptr(),
-                                         b.rs, b.cs, beta, ck.ptr(), ck.rs, ck.cs);
+    wengert::detail::gemm_with_kernel<T>(kernel, m, n, k, alpha, a.ptr(), a.rs, a.cs, b.ptr(), b.rs,
+                                         b.cs, beta, ck.ptr(), ck.rs, ck.cs);
     require_close(ck, expected, magnitude, k, kernel + " kernel " + what);
     for (size_t g = ck.data.size() - 8; g < ck.data.size(); ++g) REQUIRE(ck.data[g] == T(-777));
   }
@@ -237,14 +251,14 @@ TEMPLATE_TEST_CASE("gemm: sizes past the cache blocks", "[gemm]", float, double)
 TEST_CASE("gemm: one large case, threads split C", "[gemm]") {
   const int threads = GENERATE(1, 2);
   ThreadCount tc(threads);
-  check_case<float>(257, 263, 269, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor, 1.0f,
-                    0.0f, 7);
+  check_case<float>(257, 263, 269, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor, 1.0f, 0.0f,
+                    7);
 }
 
 TEMPLATE_TEST_CASE("gemm: bit-identical for 1 and 2 threads", "[gemm]", float, double) {
   using T = TestType;
-  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{151, 139, 97}, {32, 401, 131},
-                         {300, 29, 64}}) {
+  for (auto [m, n, k] :
+       {std::tuple<int64_t, int64_t, int64_t>{151, 139, 97}, {32, 401, 131}, {300, 29, 64}}) {
     std::mt19937 rng(42);
     Matrix<T> a(m, k, Layout::RowMajor), b(k, n, Layout::RowMajor), c(m, n, Layout::RowMajor);
     a.fill_random(rng);
@@ -253,13 +267,13 @@ TEMPLATE_TEST_CASE("gemm: bit-identical for 1 and 2 threads", "[gemm]", float, d
     Matrix<T> c1 = c, c2 = c;
     {
       ThreadCount tc(1);
-      wengert::gemm<T>(m, n, k, T(1.5), a.ptr(), a.rs, a.cs, b.ptr(), b.rs, b.cs, T(0.5),
-                       c1.ptr(), c1.rs, c1.cs);
+      wengert::gemm<T>(m, n, k, T(1.5), a.ptr(), a.rs, a.cs, b.ptr(), b.rs, b.cs, T(0.5), c1.ptr(),
+                       c1.rs, c1.cs);
     }
     {
       ThreadCount tc(2);
-      wengert::gemm<T>(m, n, k, T(1.5), a.ptr(), a.rs, a.cs, b.ptr(), b.rs, b.cs, T(0.5),
-                       c2.ptr(), c2.rs, c2.cs);
+      wengert::gemm<T>(m, n, k, T(1.5), a.ptr(), a.rs, a.cs, b.ptr(), b.rs, b.cs, T(0.5), c2.ptr(),
+                       c2.rs, c2.cs);
     }
     REQUIRE(c1.data == c2.data);
   }
@@ -294,8 +308,8 @@ TEMPLATE_TEST_CASE("gemm: empty sizes, K = 0 and alpha = 0", "[gemm]", float, do
   }
   SECTION("negative sizes throw") {
     std::vector<T> c(6);
-    REQUIRE_THROWS_AS(wengert::gemm<T>(-1, 3, 4, T(1), a.data(), 4, 1, b.data(), 3, 1, T(0),
-                                       c.data(), 3, 1),
-                      wengert::Error);
+    REQUIRE_THROWS_AS(
+        wengert::gemm<T>(-1, 3, 4, T(1), a.data(), 4, 1, b.data(), 3, 1, T(0), c.data(), 3, 1),
+        wengert::Error);
   }
 }

@@ -116,8 +116,8 @@ std::string CharTokenizer::decode(std::span<const std::int64_t> ids) const {
   std::string out;
   out.reserve(ids.size());
   for (const std::int64_t id : ids) {
-    check(id >= 0 && id < vocab_.size(), "CharTokenizer::decode: id ", id,
-          " is out of range [0, ", vocab_.size(), ")");
+    check(id >= 0 && id < vocab_.size(), "CharTokenizer::decode: id ", id, " is out of range [0, ",
+          vocab_.size(), ")");
     const std::int16_t byte = byte_of_id_[static_cast<std::size_t>(id)];
     if (byte >= 0) {
       out.push_back(static_cast<char>(byte));

@@ -15,7 +15,7 @@ char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - '
 // Simple (one-to-one) lowercase mapping for the capitals of the scripts most corpora use.
 char32_t lower_code_point(char32_t cp) {
   if (cp >= 'A' && cp <= 'Z') return cp + 32;
-  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 32;      // Latin-1: À..Þ except ×
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 32;     // Latin-1: À..Þ except ×
   if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) return cp + 32;  // Greek: Α..Ω
   if (cp >= 0x410 && cp <= 0x42F) return cp + 32;                 // Cyrillic: А..Я
   if (cp >= 0x400 && cp <= 0x40F) return cp + 80;                 // Cyrillic: Ѐ..Џ

@@ -35,9 +35,8 @@ Vocab::Vocab(std::vector<std::string> tokens, std::vector<std::int64_t> frequenc
 Vocab Vocab::from_counts(const TokenCounts& counts, const VocabOptions& options) {
   check(options.min_freq >= 1, "Vocab: min_freq must be >= 1, got ", options.min_freq);
   std::vector<std::string> tokens;
-  if (!options.unk_token.empty() &&
-      std::find(options.reserved.begin(), options.reserved.end(), options.unk_token) ==
-          options.reserved.end()) {
+  if (!options.unk_token.empty() && std::find(options.reserved.begin(), options.reserved.end(),
+                                              options.unk_token) == options.reserved.end()) {
     tokens.push_back(options.unk_token);
   }
   tokens.insert(tokens.end(), options.reserved.begin(), options.reserved.end());
@@ -85,8 +84,7 @@ const std::string& Vocab::token(std::int64_t id) const {
 }
 
 std::int64_t Vocab::frequency(std::int64_t id) const {
-  check(id >= 0 && id < size(), "Vocab::frequency: id ", id, " is out of range [0, ", size(),
-        ")");
+  check(id >= 0 && id < size(), "Vocab::frequency: id ", id, " is out of range [0, ", size(), ")");
   return frequencies_[static_cast<std::size_t>(id)];
 }
 

@@ -130,8 +130,8 @@ WordTokenizer WordTokenizer::from_json(const nlohmann::json& in, std::string_vie
 WordTokenizer WordTokenizer::load(const std::filesystem::path& path) {
   auto loaded = load_tokenizer(path);
   auto* typed = dynamic_cast<WordTokenizer*>(loaded.get());
-  check(typed != nullptr, "WordTokenizer::load: '", path.string(), "' holds a '",
-        loaded->kind(), "' tokenizer");
+  check(typed != nullptr, "WordTokenizer::load: '", path.string(), "' holds a '", loaded->kind(),
+        "' tokenizer");
   return std::move(*typed);
 }
 

@@ -35,7 +35,7 @@ class ThreadWorkspace {
     const std::size_t bytes = static_cast<std::size_t>(elements) * sizeof(T);
     if (bytes > bytes_) {
       release();
-      data_ = ::operator new(bytes, std::align_val_t{64});
+      data_ = ::operator new (bytes, std::align_val_t{64});
       bytes_ = bytes;
     }
     return static_cast<T*>(data_);
@@ -43,7 +43,7 @@ class ThreadWorkspace {
 
  private:
   void release() {
-    if (data_) ::operator delete(data_, std::align_val_t{64});
+    if (data_) ::operator delete (data_, std::align_val_t{64});
     data_ = nullptr;
     bytes_ = 0;
   }
@@ -73,8 +73,8 @@ void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t c_rs, int64_t c_cs) {
 // vectorise along the rows of C, so a row-major C is handled as the column-major C^T.
 template <class T>
 GemmProblem<T> transposed(const GemmProblem<T>& p) {
-  return {p.n,    p.m,    p.k,  p.alpha, p.b,    p.b_cs, p.b_rs,
-          p.a,    p.a_cs, p.a_rs, p.beta, p.c,    p.c_cs, p.c_rs};
+  return {p.n, p.m,    p.k,    p.alpha, p.b, p.b_cs, p.b_rs,
+          p.a, p.a_cs, p.a_rs, p.beta,  p.c, p.c_cs, p.c_rs};
 }
 
 // The rectangle [i0, i1) x [j0, j1) of C as a problem of its own (same K, same A/B strides).
@@ -155,10 +155,10 @@ struct GemmDriver {
     const ThreadGrid grid = choose_threads(p, bs);
     if (grid.tm * grid.tn == 1) return run_serial(arch, p);
 
-    // One rectangle of C per thread; rectangles are disjoint and K is never split, so no thread
-    // waits for another and every element of C sees the same sequence of operations as in a
-    // serial run (bit-identical results for any thread count).
-#pragma omp parallel num_threads(grid.tm * grid.tn)
+      // One rectangle of C per thread; rectangles are disjoint and K is never split, so no thread
+      // waits for another and every element of C sees the same sequence of operations as in a
+      // serial run (bit-identical results for any thread count).
+#pragma omp parallel num_threads(grid.tm* grid.tn)
     {
       const int t = omp_get_thread_num();
       const int ti = t / grid.tn, tj = t % grid.tn;
@@ -219,7 +219,8 @@ void gemm_reference(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_
     for (int64_t j = 0; j < N; ++j) {
       Acc dot = 0;  // C(i, j) = sum_k A(i, k) B(k, j), skipped (not even read) when alpha == 0
       if (alpha != T(0))
-        for (int64_t k = 0; k < K; ++k) dot += Acc(A[i * a_rs + k * a_cs]) * Acc(B[k * b_rs + j * b_cs]);
+        for (int64_t k = 0; k < K; ++k)
+          dot += Acc(A[i * a_rs + k * a_cs]) * Acc(B[k * b_rs + j * b_cs]);
       T& cij = C[i * c_rs + j * c_cs];
       cij = beta == T(0) ? T(Acc(alpha) * dot) : T(Acc(alpha) * dot + Acc(beta) * Acc(cij));
     }

@@ -4,7 +4,9 @@
 
 namespace wengert::detail {
 
-template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<float>&, float*) const;
-template void GemmKernel<double>::operator()(xsimd::avx512f, const GemmProblem<double>&, double*) const;
+template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<float>&,
+                                            float*) const;
+template void GemmKernel<double>::operator()(xsimd::avx512f, const GemmProblem<double>&,
+                                             double*) const;
 
 }  // namespace wengert::detail

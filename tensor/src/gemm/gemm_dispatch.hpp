@@ -105,11 +105,17 @@ struct GemmKernel {
 
 // Defined (explicitly instantiated) in gemm_avx512.cpp, gemm_avx2.cpp and gemm_sse2.cpp; these
 // declarations keep every other translation unit from instantiating the SIMD code itself.
-extern template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<float>&, float*) const;
-extern template void GemmKernel<double>::operator()(xsimd::avx512f, const GemmProblem<double>&, double*) const;
-extern template void GemmKernel<float>::operator()(xsimd::fma3<xsimd::avx2>, const GemmProblem<float>&, float*) const;
-extern template void GemmKernel<double>::operator()(xsimd::fma3<xsimd::avx2>, const GemmProblem<double>&, double*) const;
-extern template void GemmKernel<float>::operator()(xsimd::sse2, const GemmProblem<float>&, float*) const;
-extern template void GemmKernel<double>::operator()(xsimd::sse2, const GemmProblem<double>&, double*) const;
+extern template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<float>&,
+                                                   float*) const;
+extern template void GemmKernel<double>::operator()(xsimd::avx512f, const GemmProblem<double>&,
+                                                    double*) const;
+extern template void GemmKernel<float>::operator()(xsimd::fma3<xsimd::avx2>,
+                                                   const GemmProblem<float>&, float*) const;
+extern template void GemmKernel<double>::operator()(xsimd::fma3<xsimd::avx2>,
+                                                    const GemmProblem<double>&, double*) const;
+extern template void GemmKernel<float>::operator()(xsimd::sse2, const GemmProblem<float>&,
+                                                   float*) const;
+extern template void GemmKernel<double>::operator()(xsimd::sse2, const GemmProblem<double>&,
+                                                    double*) const;
 
 }  // namespace wengert::detail

@@ -6,9 +6,9 @@
 //   loop3_ic: M by mc
 //   loop2_jr: nc by nr  (one B micro-panel, kc x nr, stays in L1)
 //   loop1_ir: mc by mr  -> micro_kernel: an mr x nr tile of C held in registers,
-// updated by kc rank-1 updates (one SIMD load of A per mr/width rows, one broadcast of B per column,
-// then fused multiply-adds). Packing pads partial panels with zeros, so the micro-kernel never
-// branches on the edge of the matrix; edge tiles of C go through a small buffer instead.
+// updated by kc rank-1 updates (one SIMD load of A per mr/width rows, one broadcast of B per
+// column, then fused multiply-adds). Packing pads partial panels with zeros, so the micro-kernel
+// never branches on the edge of the matrix; edge tiles of C go through a small buffer instead.
 //
 // Everything here is a template on Arch (or a member of PackedGemm<T, Arch>): the same function
 // compiled with different instruction sets must not share a symbol, or the linker could keep the
@@ -50,7 +50,8 @@ struct PackedGemm {
     if (rs == 1) {
       for (int64_t k = 0; k < kc; ++k)
         for (int64_t i0 = 0; i0 < full; i0 += MR) {
-          for (int i = 0; i < MR; i += kLine) __builtin_prefetch(a + (k + kPrefetchAhead) * cs + i0 + i);
+          for (int i = 0; i < MR; i += kLine)
+            __builtin_prefetch(a + (k + kPrefetchAhead) * cs + i0 + i);
           for (int i = 0; i < MR; ++i) dst[i0 * kc + k * MR + i] = a[k * cs + i0 + i];
         }
     } else if (cs == 1) {  // transpose in chunks of one cache line per row: MR misses in flight
@@ -81,7 +82,8 @@ struct PackedGemm {
     const int64_t full = nc / NR * NR;
     if (cs == 1) {
       for (int64_t k = 0; k < kc; ++k) {
-        for (int64_t j = 0; j < full; j += kLine) __builtin_prefetch(b + (k + kPrefetchAhead) * rs + j);
+        for (int64_t j = 0; j < full; j += kLine)
+          __builtin_prefetch(b + (k + kPrefetchAhead) * rs + j);
         for (int64_t j0 = 0; j0 < full; j0 += NR)
           for (int j = 0; j < NR; ++j) dst[j0 * kc + k * NR + j] = b[k * rs + j0 + j];
       }
@@ -117,12 +119,11 @@ struct PackedGemm {
   //                for each j: acc(:, j) += a_k * broadcast(B~(k, j))   (R fmas)
   // beta == 0 never reads C, so NaNs already in C do not leak into the result.
   template <int R, int NC>
-  static void micro_kernel(int64_t kc, const T* a, const T* b, T alpha, T beta, T* c,
-                           int64_t ldc) {
+  static void micro_kernel(int64_t kc, const T* a, const T* b, T alpha, T beta, T* c, int64_t ldc) {
     constexpr int W = Batch::size;
     // Ask for C's lines now; they are only touched after the k loop, so the misses overlap it.
     for (int j = 0; j < NC; ++j)
-      for (int i = 0; i < R * W; i += 64 / int(sizeof(T))) __builtin_prefetch(c + j * ldc + i, 1);
+      for (int i = 0; i < R * W; i += kLine) __builtin_prefetch(c + j * ldc + i, 1);
 
     Batch acc[NC][R];
 #pragma GCC unroll 64
@@ -168,14 +169,14 @@ struct PackedGemm {
   static constexpr std::array<Kernel, V * NR> kernel_table(std::integer_sequence<int, I...>) {
     return {&micro_kernel<I / NR + 1, I % NR + 1>...};
   }
-  static constexpr std::array<Kernel, V * NR> kernels =
+  static constexpr std::array<Kernel, V* NR> kernels =
       kernel_table(std::make_integer_sequence<int, V * NR>{});
 
   // A tile on the edge of C (mr < MR or nr < NR): the smallest kernel instance that covers it,
   // writing C directly when its rows fill whole registers and are unit-stride, else through an
   // aligned buffer (C copied in and out, so the arithmetic is exactly that of the direct path).
-  static void micro_kernel_edge(int64_t mr, int64_t nr, int64_t kc, const T* a, const T* b,
-                                T alpha, T beta, T* c, int64_t c_rs, int64_t c_cs) {
+  static void micro_kernel_edge(int64_t mr, int64_t nr, int64_t kc, const T* a, const T* b, T alpha,
+                                T beta, T* c, int64_t c_rs, int64_t c_cs) {
     constexpr int W = Batch::size;
     const int64_t regs = (mr + W - 1) / W;
     const Kernel kernel = kernels[(regs - 1) * NR + nr - 1];
@@ -218,8 +219,8 @@ struct PackedGemm {
     for (int64_t ic = 0; ic < p.m; ic += bs.mc) {
       const int64_t mc = min(bs.mc, p.m - ic);
       pack_a(mc, kc, p.a + ic * p.a_rs + pc * p.a_cs, p.a_rs, p.a_cs, a_block);
-      loop2_jr(mc, nc, kc, a_block, b_panel, p.alpha, beta, p.c + ic * p.c_rs + jc * p.c_cs,
-               p.c_rs, p.c_cs);
+      loop2_jr(mc, nc, kc, a_block, b_panel, p.alpha, beta, p.c + ic * p.c_rs + jc * p.c_cs, p.c_rs,
+               p.c_cs);
     }
   }
 

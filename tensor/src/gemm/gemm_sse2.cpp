@@ -5,6 +5,7 @@
 namespace wengert::detail {
 
 template void GemmKernel<float>::operator()(xsimd::sse2, const GemmProblem<float>&, float*) const;
-template void GemmKernel<double>::operator()(xsimd::sse2, const GemmProblem<double>&, double*) const;
+template void GemmKernel<double>::operator()(xsimd::sse2, const GemmProblem<double>&,
+                                             double*) const;
 
 }  // namespace wengert::detail

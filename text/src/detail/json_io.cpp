@@ -86,8 +86,7 @@ const json& field(const json& object, std::string_view key, json::value_t type,
                   std::string_view where) {
   const auto it = object.find(key);
   check(it != object.end(), where, ": corrupt file: missing field \"", key, "\"");
-  check(has_type(*it, type), where, ": corrupt file: field \"", key, "\" is not ",
-        type_name(type));
+  check(has_type(*it, type), where, ": corrupt file: field \"", key, "\" is not ", type_name(type));
   return *it;
 }
 

@@ -1,11 +1,10 @@
-// Anomaly mode (opt-in, per thread): while a DetectAnomaly guard lives, every recorded op checks its
-// forward output and every backward rule checks the gradients it produces; the first NaN or Inf
+// Anomaly mode (opt-in, per thread): while a DetectAnomaly guard lives, every recorded op checks
+// its forward output and every backward rule checks the gradients it produces; the first NaN or Inf
 // throws wengert::Error naming the op and its tape index. Costs a pass over each tensor.
 //   { DetectAnomaly anomaly; loss = model(x); loss.backward(); }
 #pragma once
 
 #include <cstddef>
-
 #include <wengert/tensor.hpp>
 
 namespace wengert {

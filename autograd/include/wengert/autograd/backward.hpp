@@ -19,6 +19,7 @@ void backward(const std::vector<Var>& roots, const std::vector<Tensor>& douts = 
 // Like torch.autograd.grad: returns d(outputs)/d(inputs) without touching any grad(). An input
 // the outputs do not depend on gets zeros.
 std::vector<Tensor> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
-                         const std::vector<Tensor>& douts = {}, const BackwardOptions& options = {});
+                         const std::vector<Tensor>& douts = {},
+                         const BackwardOptions& options = {});
 
 }  // namespace wengert

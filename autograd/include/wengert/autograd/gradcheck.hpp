@@ -2,7 +2,8 @@
 // differences, in f64. For a non-scalar output, both sides differentiate sum(f(x) * w) for a fixed
 // random w, which checks every entry of the Jacobian-vector product.
 //   auto r = gradcheck([](const std::vector<Var>& v) { return tanh(matmul(v[0], v[1])); },
-//                      {normal({2, 3}, 0, 1, gen, DType::f64), normal({3, 4}, 0, 1, gen, DType::f64)});
+//                      {normal({2, 3}, 0, 1, gen, DType::f64), normal({3, 4}, 0, 1, gen,
+//                      DType::f64)});
 //   if (!r) std::cerr << r.report();
 #pragma once
 
@@ -24,13 +25,13 @@ struct GradcheckOptions {
 
 struct GradcheckResult {
   bool ok = true;
-  std::string op;           // the op that produced f's output
-  std::size_t input = 0;    // the input holding the worst element
-  std::int64_t index = 0;   // its row-major position in that input
+  std::string op;          // the op that produced f's output
+  std::size_t input = 0;   // the input holding the worst element
+  std::int64_t index = 0;  // its row-major position in that input
   double analytic = 0.0;
   double numeric = 0.0;
-  double error = 0.0;       // |analytic - numeric| / (atol + rtol * |numeric|); > 1 fails
-  std::int64_t checked = 0; // number of elements compared
+  double error = 0.0;        // |analytic - numeric| / (atol + rtol * |numeric|); > 1 fails
+  std::int64_t checked = 0;  // number of elements compared
   explicit operator bool() const { return ok; }
   std::string report() const;
 };

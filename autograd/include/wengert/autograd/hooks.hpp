@@ -1,6 +1,7 @@
 // Gradient hooks (opt-in): a function called with a value's gradient once the sweep has summed all
 // of its contributions, before it flows further (or, for a leaf, before it is added to grad()).
-// Return an undefined Tensor to only inspect, or a tensor of the same shape to replace the gradient.
+// Return an undefined Tensor to only inspect, or a tensor of the same shape to replace the
+// gradient.
 //   register_hook(h, [&](const Tensor& dh) { norms.push_back(dh); return Tensor(); });
 //   register_hook(h, [](const Tensor& dh) { return clamp(dh, -1.0, 1.0); });  // clip
 #pragma once

@@ -34,6 +34,44 @@ struct Edge {
   std::uint64_t version = 0;
 };
 
+// The inputs of an entry: up to two stored inline (nearly every op), more on the heap (concat),
+// so recording a unary or binary op allocates nothing but its Node.
+class Edges {
+ public:
+  static constexpr std::size_t kInline = 2;
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Edge* begin() { return heap_.empty() ? inline_ : heap_.data(); }
+  Edge* end() { return begin() + size_; }
+  const Edge* begin() const { return heap_.empty() ? inline_ : heap_.data(); }
+  const Edge* end() const { return begin() + size_; }
+  Edge& operator[](std::size_t i) { return begin()[i]; }
+  const Edge& operator[](std::size_t i) const { return begin()[i]; }
+  void reserve(std::size_t n) {
+    if (n > kInline) heap_.reserve(n);
+  }
+  void push_back(Edge e) {
+    if (heap_.empty() && size_ < kInline) {
+      inline_[size_++] = std::move(e);
+      return;
+    }
+    if (heap_.empty())  // spill the inline edges first, keeping the storage contiguous
+      for (std::size_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_[i]));
+    heap_.push_back(std::move(e));
+    ++size_;
+  }
+  void clear() {
+    for (Edge& e : inline_) e = Edge{};
+    heap_.clear();
+    size_ = 0;
+  }
+
+ private:
+  Edge inline_[kInline];
+  std::vector<Edge> heap_;
+  std::size_t size_ = 0;
+};
+
 // An extra tensor a backward needs (a mask, probabilities, indices), with its version when saved.
 struct SavedTensor {
   Tensor tensor;
@@ -63,7 +101,7 @@ struct Node {
   std::uint32_t tape_id = 0;  // the recording thread's tape
   std::int64_t index = -1;    // position in recording order on that tape
   std::uint64_t out_version = 0;
-  std::vector<Edge> inputs;
+  Edges inputs;
   std::vector<SavedTensor> saved;
   BackwardFn backward;
 
@@ -89,11 +127,11 @@ class BackwardCtx {
  public:
   const Tensor& dout;  // d(loss)/d(output), the output's shape
 
-  const Tensor& out() const;                  // needs kSaveOut
-  const Tensor& in(std::size_t i) const;      // needs kSaveIn<i>
-  const Shape& in_shape(std::size_t i) const; // always available
+  const Tensor& out() const;                   // needs kSaveOut
+  const Tensor& in(std::size_t i) const;       // needs kSaveIn<i>
+  const Shape& in_shape(std::size_t i) const;  // always available
   DType in_dtype(std::size_t i) const;
-  const Tensor& saved(std::size_t k) const;   // the k-th extra tensor given to record()
+  const Tensor& saved(std::size_t k) const;  // the k-th extra tensor given to record()
   std::size_t num_inputs() const { return node_.inputs.size(); }
   // Whether input i wants a gradient; skip computing it otherwise.
   bool needs(std::size_t i) const;
@@ -101,7 +139,8 @@ class BackwardCtx {
   // down to the input's shape here with sum_to, the one place broadcasting is undone.
   void add(std::size_t i, Tensor g);
 
-  BackwardCtx(const Tensor& dout, Node& node, void* sweep) : dout(dout), node_(node), sweep_(sweep) {}
+  BackwardCtx(const Tensor& dout, Node& node, void* sweep)
+      : dout(dout), node_(node), sweep_(sweep) {}
 
  private:
   Node& node_;
@@ -110,8 +149,9 @@ class BackwardCtx {
 
 // Records one tape entry on this thread's tape and returns its output. When grad mode is off or
 // no input requires a gradient, nothing is recorded and the result is a constant.
-Var record(const char* op, Tensor value, std::initializer_list<std::reference_wrapper<const Var>> inputs,
-           std::uint8_t saves, BackwardFn backward, std::vector<Tensor> saved = {});
+Var record(const char* op, Tensor value,
+           std::initializer_list<std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
+           BackwardFn backward, std::vector<Tensor> saved = {});
 Var record(const char* op, Tensor value, std::span<const Var> inputs, std::uint8_t saves,
            BackwardFn backward, std::vector<Tensor> saved = {});
 

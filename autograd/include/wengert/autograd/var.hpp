@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-
 #include <wengert/tensor.hpp>
 
 namespace wengert {
@@ -33,6 +32,10 @@ class Var {
   // d(output)/d(this) accumulated by backward() (leaves only); undefined until set.
   const Tensor& grad() const;
   void set_grad(Tensor grad) const;
+  // In-place access for updates outside the graph (optimizer steps, gradient clipping). Writes
+  // bump the storage version, so a graph that saved the old value refuses to backward.
+  Tensor& mutable_value() const;
+  Tensor& mutable_grad() const;
   void zero_grad() const;  // grad() becomes undefined again (like PyTorch's set_to_none)
   bool requires_grad() const;
   bool is_leaf() const;             // not the output of a recorded op

@@ -18,7 +18,7 @@
 namespace wengert::text {
 
 struct CharTokenizerOptions {
-  VocabOptions vocab;
+  VocabOptions vocab{};
   bool byte_fallback = false;
 };
 
@@ -50,10 +50,10 @@ class CharTokenizer final : public Tokenizer {
 
   Vocab vocab_;
   bool byte_fallback_;
-  std::array<std::int64_t, 128> ascii_ids_;          // -1: not in the vocabulary
-  std::unordered_map<char32_t, std::int64_t> ids_;   // non-ASCII code points
-  std::array<std::int64_t, 256> byte_ids_;           // ids of "<0xNN>" when byte_fallback
-  std::vector<std::int16_t> byte_of_id_;             // id -> byte value, or -1
+  std::array<std::int64_t, 128> ascii_ids_;         // -1: not in the vocabulary
+  std::unordered_map<char32_t, std::int64_t> ids_;  // non-ASCII code points
+  std::array<std::int64_t, 256> byte_ids_;          // ids of "<0xNN>" when byte_fallback
+  std::vector<std::int16_t> byte_of_id_;            // id -> byte value, or -1
 };
 
 // "<0x41>": the name of a byte token.

@@ -43,8 +43,8 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path);
 
 // What train_tokenizer builds; fields that do not apply to `kind` are ignored.
 struct TokenizerConfig {
-  std::string kind = "char";  // "char", "word" or "bpe"
-  VocabOptions vocab;         // char and word
+  std::string kind = "char";    // "char", "word" or "bpe"
+  VocabOptions vocab{};         // char and word
   bool byte_fallback = false;   // char: unknown characters become byte tokens, never <unk>
   std::int64_t vocab_size = 0;  // bpe: target vocabulary size (specials + 256 bytes + merges)
 };

@@ -26,7 +26,7 @@ namespace wengert::text {
 std::vector<std::string_view> split_words(std::string_view text);
 
 struct WordTokenizerOptions {
-  VocabOptions vocab;
+  VocabOptions vocab{};
 };
 
 class WordTokenizer final : public Tokenizer {

@@ -1,0 +1,171 @@
+// wengert-lm: train, evaluate and sample character/word/BPE language models (RNN, GRU, LSTM).
+// This file only parses flags (CLI11) into the command structs of <wengert/lm/commands.hpp>,
+// turns errors into one line "wengert-lm: error: ..." and a non-zero exit, and makes Ctrl-C
+// during training save a checkpoint (exit 130).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <optional>
+#include <wengert/lm.hpp>
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+extern "C" void on_sigint(int) {
+  stop_requested.store(true);
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C quits at once
+}
+
+std::string default_run_dir() {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return std::string("runs/") + stamp;
+}
+
+// Long names of the options the user actually gave.
+std::set<std::string> given_flags(const CLI::App& app) {
+  std::set<std::string> given;
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->count() > 0 && !option->get_lnames().empty()) given.insert(option->get_lnames()[0]);
+  }
+  return given;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace wengert::lm;
+  CLI::App app{
+      "wengert-lm: character / word / BPE language models with RNN, GRU and LSTM "
+      "(train, eval, generate)"};
+  app.require_subcommand(1);
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("wengert-lm: error: ") + e.what() + "\n";
+  });
+
+  // --- train ---
+  TrainCommand train;
+  RunConfig& rc = train.config;
+  std::string cell = "rnn", partition = "sequential", truncation = "fixed", optimizer = "sgd";
+  std::optional<double> lr;
+  std::string out_dir;
+  CLI::App* t = app.add_subcommand("train", "train a model; writes a run folder (--out)");
+  t->add_option("--corpus", rc.data.corpus,
+                "UTF-8 text file to train on (required unless --resume)");
+  t->add_option("--tokenizer", rc.data.tokenizer, "tokens: char, word or bpe")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"char", "word", "bpe"}));
+  t->add_option("--merges", rc.data.merges, "bpe only: number of merges (default 500)");
+  t->add_option(
+       "--normalize", rc.data.normalize,
+       "text cleaning: none, lower, or letters (d2l: runs of non-letters -> one space, lowercase)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "lower", "letters"}));
+  t->add_option("--val-fraction", rc.data.val_fraction,
+                "fraction of tokens held out for validation (the end)")
+      ->capture_default_str();
+  t->add_option("--cell", cell, "recurrent cell: rnn, gru or lstm")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}));
+  t->add_option("--hidden", rc.model.hidden, "hidden units per layer (H)")->capture_default_str();
+  t->add_option("--layers", rc.model.layers, "number of recurrent layers")->capture_default_str();
+  t->add_option("--dropout", rc.model.dropout, "dropout between layers and before the decoder")
+      ->capture_default_str();
+  t->add_option("--embedding", rc.model.embedding, "embedding size E; 0 = one-hot inputs")
+      ->capture_default_str();
+  t->add_option("--steps", rc.train.steps, "time steps per minibatch (T)")->capture_default_str();
+  t->add_option("--batch", rc.train.batch, "sequences per minibatch (B)")->capture_default_str();
+  t->add_option("--epochs", rc.train.epochs, "epochs (with --resume: the new total)")
+      ->capture_default_str();
+  t->add_option("--optimizer", optimizer, "sgd or adam")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sgd", "adam"}));
+  t->add_option("--lr", lr, "learning rate (default: 1 for sgd, 0.002 for adam)");
+  t->add_option("--clip", rc.train.clip, "max global gradient norm; 0 = no clipping")
+      ->capture_default_str();
+  t->add_option("--partition", partition,
+                "minibatches: sequential (state carried) or random (state reset)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"random", "sequential"}));
+  t->add_option(
+       "--truncation", truncation,
+       "BPTT: fixed (T steps), random (random segment lengths, mean T) or none (whole stream; "
+       "one update per epoch)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fixed", "random", "none"}));
+  t->add_flag("--unbiased", rc.train.unbiased,
+              "with --truncation random: reweight gradients so the estimate is unbiased");
+  t->add_option("--seed", rc.train.seed, "random seed (initialisation, batches, dropout)")
+      ->capture_default_str();
+  t->add_option("--threads", rc.threads, "OpenMP threads; 0 = default")->capture_default_str();
+  t->add_option("--out", out_dir, "run folder (default runs/<date-time>)");
+  t->add_flag("--resume", train.resume, "continue the run in --out from its checkpoint");
+
+  // --- eval ---
+  EvalCommand eval;
+  CLI::App* e = app.add_subcommand("eval", "perplexity of a trained model on a corpus");
+  e->add_option("--model", eval.model_dir, "run folder written by train")->required();
+  e->add_option("--corpus", eval.corpus, "UTF-8 text file")->required();
+  e->add_option("--batch", eval.batch, "parallel streams; 0 = the run's --batch")
+      ->capture_default_str();
+  e->add_option("--threads", eval.threads, "OpenMP threads; 0 = default")->capture_default_str();
+
+  // --- generate ---
+  GenerateCommand gen;
+  CLI::App* g = app.add_subcommand("generate", "sample text from a trained model");
+  g->add_option("--model", gen.model_dir, "run folder written by train")->required();
+  g->add_option("--prefix", gen.prefix, "text to warm the state on (normalized like the corpus)")
+      ->capture_default_str();
+  g->add_option("--length", gen.length, "tokens to generate")->capture_default_str();
+  CLI::Option* temperature =
+      g->add_option("--temperature", gen.sampling.temperature, "softmax temperature (> 0)")
+          ->capture_default_str();
+  CLI::Option* top_k =
+      g->add_option("--top-k", gen.sampling.top_k, "sample among the k most likely tokens; 0 = all")
+          ->capture_default_str();
+  CLI::Option* greedy =
+      g->add_flag("--greedy", gen.sampling.greedy, "always take the most likely token");
+  greedy->excludes(temperature);
+  greedy->excludes(top_k);
+  g->add_option("--seed", gen.seed, "random seed for sampling")->capture_default_str();
+  g->add_option("--threads", gen.threads, "OpenMP threads; 0 = default")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& err) {
+    return app.exit(err);
+  }
+
+  try {
+    if (t->parsed()) {
+      train.given = given_flags(*t);
+      if (train.given.count("merges") && rc.data.tokenizer != "bpe") {
+        throw wengert::Error("--merges only applies to --tokenizer bpe");
+      }
+      if (train.resume && out_dir.empty()) throw wengert::Error("--resume needs --out DIR");
+      rc.model.cell = wengert::nn::parse_cell_kind(cell);
+      rc.train.partition = parse_partition(partition);
+      rc.train.truncation = parse_truncation(truncation);
+      rc.train.optimizer = parse_optimizer(optimizer);
+      rc.train.lr = lr ? *lr : (rc.train.optimizer == OptimizerKind::adam ? 0.002 : 1.0);
+      train.out = out_dir.empty() ? default_run_dir() : out_dir;
+      train.live_progress = isatty(STDOUT_FILENO) != 0;
+      train.stop = &stop_requested;
+      std::signal(SIGINT, on_sigint);
+      return run_train(train, std::cout);
+    }
+    if (e->parsed()) return run_eval(eval, std::cout);
+    return run_generate(gen, std::cout);
+  } catch (const std::exception& err) {  // wengert::Error and everything else
+    std::cout << std::flush;
+    std::cerr << "wengert-lm: error: " << err.what() << std::endl;
+    return 1;
+  }
+}

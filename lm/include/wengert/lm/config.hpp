@@ -1,0 +1,87 @@
+// The configuration of a language-model run: the model's shape (ModelConfig), how it is trained
+// (TrainConfig) and where its text comes from (DataConfig), gathered in RunConfig. Each converts
+// to and from JSON (the run folder's config.json) and validates itself with a one-line
+// wengert::Error naming the offending option.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <wengert/nn/recurrent.hpp>
+
+namespace wengert::lm {
+
+// How the token stream is cut into minibatches (d2l 9.3):
+//   random:     independent length-T subsequences at random offsets; the state is reset per batch;
+//   sequential: B parallel streams read left to right; the state is carried across batches.
+enum class Partition { random, sequential };
+
+// How far gradients flow back through time (sequential partitioning; see truncation.hpp):
+//   fixed:  through the T steps of each minibatch (detach at every batch boundary);
+//   random: through segments of random length around T (Tallec & Ollivier 2017), optionally
+//           reweighted so the gradient estimate is unbiased;
+//   none:   through the whole stream of an epoch: one backward and one update per epoch.
+enum class Truncation { fixed, random, none };
+
+enum class OptimizerKind { sgd, adam };
+
+Partition parse_partition(std::string_view name);
+Truncation parse_truncation(std::string_view name);
+OptimizerKind parse_optimizer(std::string_view name);
+std::string_view partition_name(Partition p);
+std::string_view truncation_name(Truncation t);
+std::string_view optimizer_name(OptimizerKind o);
+
+struct ModelConfig {
+  nn::CellKind cell = nn::CellKind::rnn_tanh;
+  std::int64_t vocab_size = 0;  // V, set from the tokenizer
+  std::int64_t embedding = 0;   // E; 0 = one-hot inputs (I = V)
+  std::int64_t hidden = 256;    // H
+  std::int64_t layers = 1;
+  double dropout = 0.0;  // between layers and on the last layer's output, training only
+  void validate() const;
+};
+
+struct TrainConfig {
+  std::int64_t steps =
+      35;  // T: time steps per minibatch (mean segment length for random truncation)
+  std::int64_t batch = 32;  // B
+  std::int64_t epochs = 10;
+  OptimizerKind optimizer = OptimizerKind::sgd;
+  double lr = 1.0;
+  double clip = 1.0;  // max global gradient norm; 0 = no clipping
+  Partition partition = Partition::sequential;
+  Truncation truncation = Truncation::fixed;
+  bool unbiased = false;  // random truncation: reweight so the gradient is unbiased
+  std::uint64_t seed = 42;
+  void validate() const;
+};
+
+struct DataConfig {
+  std::string corpus;                 // path of the text file
+  std::string tokenizer = "char";     // char | word | bpe
+  std::int64_t merges = 0;            // bpe only: number of merges (0 -> 500)
+  std::string normalize = "letters";  // none | lower | letters
+  double val_fraction = 0.1;          // the last part of the token stream, held out
+  void validate() const;
+};
+
+struct RunConfig {
+  ModelConfig model;
+  TrainConfig train;
+  DataConfig data;
+  int threads = 0;  // OpenMP threads; 0 = leave the default
+};
+
+void to_json(nlohmann::json& out, const ModelConfig& c);
+void from_json(const nlohmann::json& in, ModelConfig& c);
+void to_json(nlohmann::json& out, const TrainConfig& c);
+void from_json(const nlohmann::json& in, TrainConfig& c);
+void to_json(nlohmann::json& out, const DataConfig& c);
+void from_json(const nlohmann::json& in, DataConfig& c);
+// {"format": "wengert.lm.run", "version": 1, "model": ..., "train": ..., "data": ..., "threads": n}
+void to_json(nlohmann::json& out, const RunConfig& c);
+void from_json(const nlohmann::json& in, RunConfig& c);
+
+}  // namespace wengert::lm

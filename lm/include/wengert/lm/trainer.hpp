@@ -1,0 +1,136 @@
+// Trainer: the training loop of a LanguageModel over a token stream. Each batch: forward from
+// the carried state (sequential) or from zeros (random partitioning), cross-entropy, backward,
+// gradient-norm clipping, an optimizer step; each epoch ends with train and validation
+// perplexity and the on_epoch callback. Everything the loop depends on (parameters, optimizer
+// state, RNG states, the place in the data, the carried state) goes into a checkpoint, so a
+// resumed run continues bit for bit (same thread count). Usage:
+//   Trainer trainer(model_config, train_config, train_ids, val_ids);
+//   trainer.on_epoch = [](const EpochStats& s) { std::cout << s.val_ppl << '\n'; };
+//   trainer.fit();                       // or run_epoch() one at a time
+//   trainer.save_checkpoint("run/checkpoint");
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+#include <wengert/nn/optim.hpp>
+
+#include "batches.hpp"
+#include "config.hpp"
+#include "model.hpp"
+
+namespace wengert::lm {
+
+struct BatchStats {
+  std::int64_t epoch;        // 1-based
+  std::int64_t batch;        // 0-based within the epoch
+  std::int64_t num_batches;  // in this epoch
+  std::int64_t tokens;       // predicted tokens in this batch (T * B)
+  double loss;               // mean NLL per token of this batch
+  double grad_norm;          // before clipping (NaN when no update followed this batch)
+  bool carried_state;        // the batch started from the previous batch's (detached) state
+  double seconds;            // since the epoch started (this session)
+};
+
+struct EpochStats {
+  std::int64_t epoch = 0;  // 1-based
+  double train_loss = 0, train_ppl = 0;
+  double val_loss = 0, val_ppl = 0;  // NaN without validation data
+  double seconds = 0, tokens_per_s = 0, lr = 0;
+  std::int64_t tokens = 0, batches = 0, carried_batches = 0;
+};
+
+// Sum of NLL (nats) and number of predicted tokens.
+struct Evaluation {
+  double nll_sum = 0;
+  std::int64_t tokens = 0;
+  double mean_nll() const;
+  double perplexity() const;
+};
+
+// The model's NLL on `ids` read as min(batch, (n-1)/steps) parallel streams in windows of `steps`,
+// the state carried across windows; eval mode, no graph. Needs at least 2 ids.
+Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std::int64_t batch,
+                    std::int64_t steps);
+
+enum class FitResult { finished, stopped };
+
+class Trainer {
+ public:
+  // Builds the model (initialised from train.seed) and the optimizer. The id vectors are copied.
+  // Throws when the training ids cannot fill one batch.
+  Trainer(const ModelConfig& model, const TrainConfig& train, std::vector<std::int64_t> train_ids,
+          std::vector<std::int64_t> val_ids);
+
+  std::function<void(const BatchStats&)> on_batch;
+  std::function<void(const EpochStats&)> on_epoch;
+
+  // Runs epochs until config().epochs are done or a stop is requested (then returns `stopped`
+  // between two batches; save_checkpoint() then records the exact place).
+  FitResult fit();
+  // Runs (the rest of) one epoch; nullopt if stopped before its end.
+  std::optional<EpochStats> run_epoch();
+
+  // A stop flag checked between batches: request_stop(), or an external flag (a signal handler's).
+  void request_stop() { stop_requested_ = true; }
+  void set_stop_flag(const std::atomic<bool>* flag) { external_stop_ = flag; }
+  bool stop_requested() const;
+
+  // model.safetensors, optimizer.safetensors, state.safetensors (carried state) and
+  // trainer.json into `dir` (created). Written into a sibling temporary folder, then swapped in.
+  void save_checkpoint(const std::filesystem::path& dir) const;
+  // All-or-nothing: throws (naming the file) on a missing file or a mismatch with this model.
+  void load_checkpoint(const std::filesystem::path& dir);
+
+  LanguageModel& model() { return *model_; }
+  const LanguageModel& model() const { return *model_; }
+  nn::Optimizer& optimizer() { return *optimizer_; }
+  const TrainConfig& config() const { return train_; }
+  void set_epochs(std::int64_t epochs) { train_.epochs = epochs; }
+  std::int64_t epochs_done() const { return position_.epoch; }
+  std::int64_t batch_in_epoch() const { return position_.batch; }
+  const std::vector<EpochStats>& history() const { return history_; }
+  std::span<const std::int64_t> train_ids() const { return train_ids_; }
+  std::span<const std::int64_t> val_ids() const { return val_ids_; }
+
+ private:
+  // Where the run stands inside an epoch; saved in trainer.json.
+  struct Position {
+    std::int64_t epoch = 0;  // completed epochs
+    std::int64_t batch = 0;  // next batch of the current epoch
+    std::array<std::uint64_t, 4> data_rng_at_epoch_start{};
+    std::array<std::uint64_t, 4> dropout_rng_at_epoch_start{};
+    double nll_sum = 0;  // this epoch so far
+    std::int64_t tokens = 0, carried_batches = 0;
+    double seconds = 0;  // time spent in this epoch by earlier sessions
+  };
+  struct Step {  // one batch's result
+    double nll_sum;
+    std::int64_t tokens;
+    double grad_norm;
+    bool carried;
+  };
+  Step train_batch(const EpochPlan& plan, std::int64_t k);
+  double update();  // clip, step, zero grads; returns the norm before clipping
+  EpochStats finish_epoch(double seconds);
+
+  TrainConfig train_;
+  std::vector<std::int64_t> train_ids_, val_ids_;
+  Generator init_rng_, data_rng_, dropout_rng_;
+  std::unique_ptr<LanguageModel> model_;
+  std::unique_ptr<nn::Optimizer> optimizer_;
+  Position position_;
+  nn::RecurrentState state_;  // carried between batches (sequential partitioning)
+  Var pending_loss_;          // truncation none: the epoch's summed loss, backward at its end
+  std::vector<EpochStats> history_;
+  bool stop_requested_ = false;
+  const std::atomic<bool>* external_stop_ = nullptr;
+};
+
+}  // namespace wengert::lm

@@ -1,0 +1,184 @@
+// Trainer checkpoints: a folder holding model.safetensors + model.optim.safetensors (nn's paired
+// checkpoint), state.safetensors (the carried recurrent state, "h.<layer>" / "c.<layer>") and
+// trainer.json (epoch, batch, RNG states, the epoch's running sums, the history). The folder is
+// written next to its final place and swapped in, so a crash leaves the old or the new one.
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <wengert/nn/checkpoint.hpp>
+
+#include "detail/files.hpp"
+#include "wengert/lm/trainer.hpp"
+
+namespace wengert::lm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
+double number(const nlohmann::json& j) {
+  return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+nlohmann::json to_json(const EpochStats& s) {
+  return {{"epoch", s.epoch},
+          {"train_loss", number(s.train_loss)},
+          {"train_ppl", number(s.train_ppl)},
+          {"val_loss", number(s.val_loss)},
+          {"val_ppl", number(s.val_ppl)},
+          {"seconds", number(s.seconds)},
+          {"tokens_per_s", number(s.tokens_per_s)},
+          {"lr", number(s.lr)},
+          {"tokens", s.tokens},
+          {"batches", s.batches},
+          {"carried_batches", s.carried_batches}};
+}
+EpochStats epoch_stats(const nlohmann::json& j) {
+  EpochStats s;
+  s.epoch = j.at("epoch").get<std::int64_t>();
+  s.train_loss = number(j.at("train_loss"));
+  s.train_ppl = number(j.at("train_ppl"));
+  s.val_loss = number(j.at("val_loss"));
+  s.val_ppl = number(j.at("val_ppl"));
+  s.seconds = number(j.at("seconds"));
+  s.tokens_per_s = number(j.at("tokens_per_s"));
+  s.lr = number(j.at("lr"));
+  s.tokens = j.at("tokens").get<std::int64_t>();
+  s.batches = j.at("batches").get<std::int64_t>();
+  s.carried_batches = j.at("carried_batches").get<std::int64_t>();
+  return s;
+}
+
+fs::path sibling(const fs::path& dir, const char* suffix) {
+  fs::path p = dir;
+  p += suffix;
+  return p;
+}
+
+}  // namespace
+
+void Trainer::save_checkpoint(const fs::path& dir) const {
+  // Truncation none cannot stop inside an epoch (its graph spans the epoch): the parameters and
+  // the optimizer have not moved since the epoch began, so save the epoch's start instead.
+  Position at = position_;
+  std::array<std::uint64_t, 4> data_rng = data_rng_.state(), dropout_rng = dropout_rng_.state();
+  nn::NamedTensors carried;
+  if (train_.truncation == Truncation::none && at.batch > 0) {
+    data_rng = at.data_rng_at_epoch_start;
+    dropout_rng = at.dropout_rng_at_epoch_start;
+    const std::int64_t epoch = at.epoch;
+    at = Position{};
+    at.epoch = epoch;
+    at.data_rng_at_epoch_start = data_rng;
+    at.dropout_rng_at_epoch_start = dropout_rng;
+  } else if (at.batch > 0) {
+    for (std::size_t l = 0; l < state_.h.size(); ++l)
+      carried.emplace_back("h." + std::to_string(l), state_.h[l].value());
+    for (std::size_t l = 0; l < state_.c.size(); ++l)
+      carried.emplace_back("c." + std::to_string(l), state_.c[l].value());
+  }
+  nlohmann::json j = {{"format", "wengert.lm.checkpoint"},
+                      {"version", 1},
+                      {"model", model_->config()},
+                      {"train", train_},
+                      {"epoch", at.epoch},
+                      {"batch", at.batch},
+                      {"data_rng", data_rng},
+                      {"dropout_rng", dropout_rng},
+                      {"data_rng_at_epoch_start", at.data_rng_at_epoch_start},
+                      {"dropout_rng_at_epoch_start", at.dropout_rng_at_epoch_start},
+                      {"nll_sum", at.nll_sum},
+                      {"tokens", at.tokens},
+                      {"carried_batches", at.carried_batches},
+                      {"seconds", at.seconds},
+                      {"history", nlohmann::json::array()}};
+  for (const EpochStats& s : history_) j["history"].push_back(to_json(s));
+
+  const fs::path temp = sibling(dir, ".tmp"), old = sibling(dir, ".old");
+  fs::remove_all(temp);
+  fs::create_directories(temp);
+  nn::save_checkpoint(temp / "model.safetensors", *model_, *optimizer_,
+                      {{"epoch", std::to_string(at.epoch)}, {"batch", std::to_string(at.batch)}});
+  nn::save_safetensors(temp / "state.safetensors", carried);
+  detail::write_text_atomic(temp / "trainer.json", j.dump(2) + "\n");
+  fs::remove_all(old);
+  if (fs::exists(dir)) fs::rename(dir, old);
+  fs::rename(temp, dir);
+  fs::remove_all(old);
+}
+
+void Trainer::load_checkpoint(const fs::path& requested) {
+  fs::path dir = requested;
+  if (!fs::exists(dir) && fs::exists(sibling(dir, ".old")))
+    dir = sibling(dir, ".old");  // crashed mid-swap
+  check(fs::is_directory(dir), "checkpoint: ", requested.string(), ": no such folder");
+  for (const char* name : {"trainer.json", "model.safetensors", "state.safetensors"}) {
+    check(fs::exists(dir / name), "checkpoint: ", (dir / name).string(), ": missing");
+  }
+  // Parse and check everything first; then change the trainer.
+  const nlohmann::json j = detail::read_json(dir / "trainer.json");
+  Position at;
+  std::array<std::uint64_t, 4> data_rng{}, dropout_rng{};
+  std::vector<EpochStats> history;
+  try {
+    check(j.value("format", std::string()) == "wengert.lm.checkpoint" && j.value("version", 0) == 1,
+          "not a wengert.lm checkpoint (format/version)");
+    const ModelConfig model = j.at("model").get<ModelConfig>();
+    const auto& mine = model_->config();
+    check(model.cell == mine.cell && model.vocab_size == mine.vocab_size &&
+              model.embedding == mine.embedding && model.hidden == mine.hidden &&
+              model.layers == mine.layers,
+          "it holds a different model (", nlohmann::json(model).dump(), ")");
+    const TrainConfig train = j.at("train").get<TrainConfig>();
+    check(train.partition == train_.partition && train.truncation == train_.truncation &&
+              train.steps == train_.steps && train.batch == train_.batch &&
+              train.optimizer == train_.optimizer,
+          "it was trained with different data settings (", nlohmann::json(train).dump(), ")");
+    at.epoch = j.at("epoch").get<std::int64_t>();
+    at.batch = j.at("batch").get<std::int64_t>();
+    data_rng = j.at("data_rng").get<std::array<std::uint64_t, 4>>();
+    dropout_rng = j.at("dropout_rng").get<std::array<std::uint64_t, 4>>();
+    at.data_rng_at_epoch_start =
+        j.at("data_rng_at_epoch_start").get<std::array<std::uint64_t, 4>>();
+    at.dropout_rng_at_epoch_start =
+        j.at("dropout_rng_at_epoch_start").get<std::array<std::uint64_t, 4>>();
+    at.nll_sum = j.at("nll_sum").get<double>();
+    at.tokens = j.at("tokens").get<std::int64_t>();
+    at.carried_batches = j.at("carried_batches").get<std::int64_t>();
+    at.seconds = j.at("seconds").get<double>();
+    for (const auto& h : j.at("history")) history.push_back(epoch_stats(h));
+    check(at.epoch >= 0 && at.batch >= 0, "negative epoch or batch");
+  } catch (const nlohmann::json::exception& e) {
+    fail("checkpoint: ", (dir / "trainer.json").string(), ": ", e.what());
+  } catch (const Error& e) {
+    fail("checkpoint: ", (dir / "trainer.json").string(), ": ", e.what());
+  }
+  const nn::SafetensorsFile state_file = nn::load_safetensors(dir / "state.safetensors");
+  nn::RecurrentState carried;
+  for (const auto& [name, value] : state_file.tensors) {
+    (name.starts_with("c.") ? carried.c : carried.h).push_back(Var(value));
+  }
+  if (at.batch > 0 && train_.partition == Partition::sequential) {
+    const auto layers = static_cast<std::size_t>(model_->config().layers);
+    const bool lstm = model_->config().cell == nn::CellKind::lstm;
+    check(carried.h.size() == layers && carried.c.size() == (lstm ? layers : 0),
+          "checkpoint: ", (dir / "state.safetensors").string(), ": expected the state of ", layers,
+          " layers");
+    for (const Var& h : carried.h) {
+      check(h.shape() == Shape{train_.batch, model_->config().hidden},
+            "checkpoint: ", (dir / "state.safetensors").string(), ": state has shape ",
+            shape_str(h.shape()));
+    }
+  }
+  nn::load_checkpoint(dir / "model.safetensors", *model_, *optimizer_);  // all-or-nothing
+  position_ = at;
+  data_rng_.set_state(data_rng);
+  dropout_rng_.set_state(dropout_rng);
+  state_ = std::move(carried);
+  pending_loss_ = Var();
+  history_ = std::move(history);
+}
+
+}  // namespace wengert::lm

@@ -1,0 +1,155 @@
+// `wengert-lm train`: a fresh run (corpus -> tokenizer -> run folder -> Trainer) or --resume of
+// the run in --out; after every epoch the checkpoint, the latest weights, log.csv and
+// perplexity.svg are rewritten, and a stop request (Ctrl-C) saves a checkpoint mid-epoch.
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <wengert/nn/checkpoint.hpp>
+
+#include "detail/files.hpp"
+#include "wengert/lm/commands.hpp"
+#include "wengert/lm/progress.hpp"
+#include "wengert/lm/report.hpp"
+#include "wengert/lm/run.hpp"
+#include "wengert/lm/trainer.hpp"
+
+namespace wengert::lm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Flags that must not change on --resume, and where their value sits in config.json.
+constexpr std::pair<const char*, const char*> fixed_on_resume[] = {
+    {"tokenizer", "/data/tokenizer"},
+    {"merges", "/data/merges"},
+    {"normalize", "/data/normalize"},
+    {"val-fraction", "/data/val_fraction"},
+    {"cell", "/model/cell"},
+    {"hidden", "/model/hidden"},
+    {"layers", "/model/layers"},
+    {"dropout", "/model/dropout"},
+    {"embedding", "/model/embedding"},
+    {"steps", "/train/steps"},
+    {"batch", "/train/batch"},
+    {"optimizer", "/train/optimizer"},
+    {"lr", "/train/lr"},
+    {"clip", "/train/clip"},
+    {"partition", "/train/partition"},
+    {"truncation", "/train/truncation"},
+    {"unbiased", "/train/unbiased"},
+    {"seed", "/train/seed"}};
+
+RunConfig resumed_config(const TrainCommand& command, const RunPaths& paths) {
+  check(fs::exists(paths.config()), "--resume: ", paths.dir.string(),
+        " holds no run to resume (no config.json)");
+  RunConfig config = load_run_config(paths);
+  const nlohmann::json given = command.config, stored = config;
+  for (const auto& [flag, pointer] : fixed_on_resume) {
+    const nlohmann::json::json_pointer at(pointer);
+    if (command.given.count(flag) && given.at(at) != stored.at(at)) {
+      fail("--", flag, " ", given.at(at).dump(), " contradicts the run in ", paths.dir.string(),
+           " (", stored.at(at).dump(), "); leave it out to resume");
+    }
+  }
+  if (command.given.count("epochs")) config.train.epochs = command.config.train.epochs;
+  if (command.given.count("threads")) config.threads = command.config.threads;
+  if (command.given.count("corpus")) config.data.corpus = command.config.data.corpus;
+  return config;
+}
+
+}  // namespace
+
+int run_train(const TrainCommand& command, std::ostream& out) {
+  const RunPaths paths{command.out};
+  check(!command.out.empty(), "no run folder given (--out DIR)");
+  RunConfig config = command.resume ? resumed_config(command, paths) : command.config;
+  if (!command.resume) {
+    check(!fs::exists(paths.config()), paths.dir.string(),
+          " already holds a run; pass --resume to continue it, or choose another --out");
+  }
+  config.data.validate();
+  config.train.validate();
+  set_threads(config.threads);
+
+  const std::string text = load_text(config.data.corpus, config.data);
+  const std::uint64_t hash = fnv1a(text);
+  std::unique_ptr<text::Tokenizer> tokenizer;
+  if (command.resume) {
+    const auto stored = detail::read_json(paths.config()).value("corpus_fnv1a", std::uint64_t{0});
+    check(stored == 0 || stored == hash, "--resume: corpus ", config.data.corpus,
+          " differs from the one this run was trained on");
+    tokenizer = text::load_tokenizer(paths.tokenizer());
+  } else {
+    tokenizer = make_tokenizer(config.data, text);
+  }
+  config.model.vocab_size = tokenizer->vocab_size();
+  config.model.validate();
+  TokenSplit split = split_tokens(tokenizer->encode(text), config.data.val_fraction);
+  const auto train_tokens = split.train.size(), val_tokens = split.val.size();
+  Trainer trainer(config.model, config.train, std::move(split.train), std::move(split.val));
+  if (command.resume) {
+    trainer.load_checkpoint(paths.checkpoint());
+  } else {
+    fs::create_directories(paths.dir);
+    tokenizer->save(paths.tokenizer());
+    save_run_config(paths, config, hash);
+  }
+
+  const auto& m = config.model;
+  const auto& t = config.train;
+  out << "corpus " << config.data.corpus << ": " << count_code_points(text) << " characters ("
+      << config.data.normalize << "), " << tokenizer->kind() << " tokenizer, vocabulary "
+      << m.vocab_size << "; " << train_tokens << " training / " << val_tokens
+      << " validation tokens\n"
+      << "model " << nn::cell_kind_name(m.cell) << " H=" << m.hidden << " x" << m.layers
+      << (m.embedding > 0 ? " embedding " + std::to_string(m.embedding) : std::string(" one-hot"))
+      << ", " << trainer.model().num_parameters() << " parameters; batch " << t.batch << " x "
+      << t.steps << " steps, " << partition_name(t.partition) << " partition, "
+      << truncation_name(t.truncation) << " truncation, " << optimizer_name(t.optimizer) << " lr "
+      << t.lr << ", clip " << t.clip << "\n"
+      << "run folder " << paths.dir.string() << "\n";
+  if (command.resume) {
+    out << "resuming after epoch " << trainer.epochs_done() << ", batch "
+        << trainer.batch_in_epoch() << "\n";
+  }
+  if (trainer.epochs_done() >= t.epochs) {
+    out << "nothing to do: the run has done its " << t.epochs << " epochs (raise --epochs)\n";
+    return 0;
+  }
+  out << std::flush;
+
+  ProgressPrinter progress(out, command.live_progress, t.epochs);
+  const std::string title = std::string(nn::cell_kind_name(m.cell)) +
+                            " H=" + std::to_string(m.hidden) + " x" + std::to_string(m.layers) +
+                            ", " + std::string(tokenizer->kind()) +
+                            " tokens: " + fs::path(config.data.corpus).filename().string();
+  trainer.on_batch = [&](const BatchStats& s) { progress.batch(s); };
+  trainer.on_epoch = [&](const EpochStats& s) {
+    progress.epoch(s);
+    trainer.save_checkpoint(paths.checkpoint());
+    nn::save_module(paths.model(), trainer.model(), {{"epoch", std::to_string(s.epoch)}});
+    write_csv_log(paths.csv(), trainer.history());
+    write_perplexity_svg(paths.svg(), trainer.history(), title);
+  };
+  trainer.set_stop_flag(command.stop);
+  if (trainer.fit() == FitResult::stopped) {
+    progress.clear_line();
+    trainer.save_checkpoint(paths.checkpoint());
+    out << "interrupted in epoch " << trainer.epochs_done() + 1 << " before batch "
+        << trainer.batch_in_epoch() << ": checkpoint saved; continue with: wengert-lm train --out "
+        << paths.dir.string() << " --resume" << std::endl;
+    return 130;
+  }
+  const EpochStats& last = trainer.history().back();
+  double seconds = 0;
+  for (const EpochStats& s : trainer.history()) seconds += s.seconds;
+  out << std::fixed << std::setprecision(2) << "done: train perplexity " << last.train_ppl
+      << ", validation perplexity " << last.val_ppl << " after " << last.epoch << " epochs ("
+      << std::setprecision(1) << seconds << " s of training); wrote " << paths.model().string()
+      << ", " << paths.csv().filename().string() << ", " << paths.svg().filename().string()
+      << std::endl;
+  return 0;
+}
+
+}  // namespace wengert::lm

@@ -1,0 +1,148 @@
+// RunConfig <-> JSON and the checks that turn a bad option into a one-line error before any
+// work starts. Unknown JSON keys are ignored; missing ones keep their defaults, so older run
+// folders still load.
+#include "wengert/lm/config.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace wengert::lm {
+
+Partition parse_partition(std::string_view name) {
+  if (name == "random") return Partition::random;
+  if (name == "sequential") return Partition::sequential;
+  fail("partition: expected random or sequential, got '", name, "'");
+}
+Truncation parse_truncation(std::string_view name) {
+  if (name == "fixed") return Truncation::fixed;
+  if (name == "random") return Truncation::random;
+  if (name == "none") return Truncation::none;
+  fail("truncation: expected fixed, random or none, got '", name, "'");
+}
+OptimizerKind parse_optimizer(std::string_view name) {
+  if (name == "sgd") return OptimizerKind::sgd;
+  if (name == "adam") return OptimizerKind::adam;
+  fail("optimizer: expected sgd or adam, got '", name, "'");
+}
+std::string_view partition_name(Partition p) {
+  return p == Partition::random ? "random" : "sequential";
+}
+std::string_view truncation_name(Truncation t) {
+  switch (t) {
+    case Truncation::fixed:
+      return "fixed";
+    case Truncation::random:
+      return "random";
+    case Truncation::none:
+      return "none";
+  }
+  return "?";
+}
+std::string_view optimizer_name(OptimizerKind o) {
+  return o == OptimizerKind::sgd ? "sgd" : "adam";
+}
+
+void ModelConfig::validate() const {
+  check(vocab_size > 0, "model: vocabulary size must be positive, got ", vocab_size);
+  check(embedding >= 0, "--embedding must be >= 0 (0 = one-hot), got ", embedding);
+  check(hidden > 0, "--hidden must be positive, got ", hidden);
+  check(layers > 0, "--layers must be positive, got ", layers);
+  check(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got ", dropout);
+}
+
+void TrainConfig::validate() const {
+  check(steps > 0, "--steps must be positive, got ", steps);
+  check(batch > 0, "--batch must be positive, got ", batch);
+  check(epochs >= 0, "--epochs must be >= 0, got ", epochs);
+  check(lr > 0 && std::isfinite(lr), "--lr must be positive, got ", lr);
+  check(clip >= 0 && std::isfinite(clip), "--clip must be >= 0 (0 = off), got ", clip);
+  check(partition == Partition::sequential || truncation == Truncation::fixed, "--truncation ",
+        truncation_name(truncation),
+        " needs --partition sequential (random partitioning resets the state every batch)");
+  check(!unbiased || truncation == Truncation::random, "--unbiased needs --truncation random");
+}
+
+void DataConfig::validate() const {
+  check(tokenizer == "char" || tokenizer == "word" || tokenizer == "bpe",
+        "--tokenizer: expected char, word or bpe, got '", tokenizer, "'");
+  check(merges >= 0, "--merges must be >= 0, got ", merges);
+  check(merges == 0 || tokenizer == "bpe", "--merges only applies to --tokenizer bpe");
+  check(normalize == "none" || normalize == "lower" || normalize == "letters",
+        "--normalize: expected none, lower or letters, got '", normalize, "'");
+  check(val_fraction >= 0 && val_fraction < 1, "--val-fraction must be in [0, 1), got ",
+        val_fraction);
+}
+
+void to_json(nlohmann::json& out, const ModelConfig& c) {
+  out = {{"cell", std::string(nn::cell_kind_name(c.cell))},
+         {"vocab_size", c.vocab_size},
+         {"embedding", c.embedding},
+         {"hidden", c.hidden},
+         {"layers", c.layers},
+         {"dropout", c.dropout}};
+}
+void from_json(const nlohmann::json& in, ModelConfig& c) {
+  c.cell = nn::parse_cell_kind(in.value("cell", std::string(nn::cell_kind_name(c.cell))));
+  c.vocab_size = in.value("vocab_size", c.vocab_size);
+  c.embedding = in.value("embedding", c.embedding);
+  c.hidden = in.value("hidden", c.hidden);
+  c.layers = in.value("layers", c.layers);
+  c.dropout = in.value("dropout", c.dropout);
+}
+
+void to_json(nlohmann::json& out, const TrainConfig& c) {
+  out = {{"steps", c.steps},
+         {"batch", c.batch},
+         {"epochs", c.epochs},
+         {"optimizer", std::string(optimizer_name(c.optimizer))},
+         {"lr", c.lr},
+         {"clip", c.clip},
+         {"partition", std::string(partition_name(c.partition))},
+         {"truncation", std::string(truncation_name(c.truncation))},
+         {"unbiased", c.unbiased},
+         {"seed", c.seed}};
+}
+void from_json(const nlohmann::json& in, TrainConfig& c) {
+  c.steps = in.value("steps", c.steps);
+  c.batch = in.value("batch", c.batch);
+  c.epochs = in.value("epochs", c.epochs);
+  c.optimizer = parse_optimizer(in.value("optimizer", std::string(optimizer_name(c.optimizer))));
+  c.lr = in.value("lr", c.lr);
+  c.clip = in.value("clip", c.clip);
+  c.partition = parse_partition(in.value("partition", std::string(partition_name(c.partition))));
+  c.truncation =
+      parse_truncation(in.value("truncation", std::string(truncation_name(c.truncation))));
+  c.unbiased = in.value("unbiased", c.unbiased);
+  c.seed = in.value("seed", c.seed);
+}
+
+void to_json(nlohmann::json& out, const DataConfig& c) {
+  out = {{"corpus", c.corpus},
+         {"tokenizer", c.tokenizer},
+         {"merges", c.merges},
+         {"normalize", c.normalize},
+         {"val_fraction", c.val_fraction}};
+}
+void from_json(const nlohmann::json& in, DataConfig& c) {
+  c.corpus = in.value("corpus", c.corpus);
+  c.tokenizer = in.value("tokenizer", c.tokenizer);
+  c.merges = in.value("merges", c.merges);
+  c.normalize = in.value("normalize", c.normalize);
+  c.val_fraction = in.value("val_fraction", c.val_fraction);
+}
+
+void to_json(nlohmann::json& out, const RunConfig& c) {
+  out = {{"format", "wengert.lm.run"}, {"version", 1},   {"model", c.model},
+         {"train", c.train},           {"data", c.data}, {"threads", c.threads}};
+}
+void from_json(const nlohmann::json& in, RunConfig& c) {
+  check(in.is_object() && in.value("format", std::string()) == "wengert.lm.run",
+        "config: not a wengert.lm.run config (\"format\" is missing or different)");
+  check(in.value("version", 0) == 1, "config: unsupported version ", in.value("version", 0));
+  if (in.contains("model")) in.at("model").get_to(c.model);
+  if (in.contains("train")) in.at("train").get_to(c.train);
+  if (in.contains("data")) in.at("data").get_to(c.data);
+  c.threads = in.value("threads", c.threads);
+}
+
+}  // namespace wengert::lm

@@ -1,0 +1,65 @@
+// LanguageModel: inputs, the recurrent stack and the decoder, plus the step-by-step path used
+// when randomized truncation reweights gradients inside a segment.
+#include "wengert/lm/model.hpp"
+
+#include <vector>
+
+#include "wengert/lm/truncation.hpp"
+
+namespace wengert::lm {
+
+LanguageModel::LanguageModel(const ModelConfig& config, Generator& gen) : config_(config) {
+  config_.validate();
+  const std::int64_t input_size = config.embedding > 0 ? config.embedding : config.vocab_size;
+  if (config.embedding > 0) {
+    embedding_ = register_module(
+        "embedding", std::make_shared<nn::Embedding>(config.vocab_size, config.embedding, gen));
+  }
+  rnn_ =
+      register_module("rnn", std::make_shared<nn::Recurrent>(config.cell, input_size, config.hidden,
+                                                             config.layers, gen, config.dropout));
+  decoder_ = register_module(
+      "decoder", std::make_shared<nn::SoftmaxDecoder>(config.hidden, config.vocab_size, gen));
+}
+
+Var LanguageModel::inputs(const Tensor& ids) const {
+  check(ids.dim() == 2 && ids.dtype() == DType::i64, "LanguageModel: ids must be i64 [T, B], got ",
+        ids.dtype(), " ", shape_str(ids.shape()));
+  if (embedding_) return embedding_->forward(ids);
+  return Var(one_hot(ids, config_.vocab_size));
+}
+
+LanguageModel::Output LanguageModel::forward(const Tensor& ids, const nn::RecurrentState& state,
+                                             Generator& gen,
+                                             const StepReweighting* reweighting) const {
+  const Var x = inputs(ids);  // [T, B, I]
+  const std::int64_t T = x.size(0);
+  Var hidden;  // [T, B, H]
+  nn::RecurrentState last;
+  if (reweighting == nullptr || reweighting->plain_steps >= T) {
+    auto out = rnn_->forward(x, state, gen);
+    hidden = out.output;
+    last = std::move(out.state);
+  } else {
+    std::vector<Var> parts;
+    last = state;
+    std::int64_t t = 0;
+    if (reweighting->plain_steps > 0) {
+      auto out = rnn_->forward(narrow(x, 0, 0, reweighting->plain_steps), last, gen);
+      parts.push_back(out.output);
+      last = std::move(out.state);
+      t = reweighting->plain_steps;
+    }
+    for (; t < T; ++t) {
+      if (!last.empty()) last = scale_gradient(last, reweighting->factor);
+      auto out = rnn_->forward(narrow(x, 0, t, 1), last, gen);
+      parts.push_back(out.output);
+      last = std::move(out.state);
+    }
+    hidden = concat(parts, 0);
+  }
+  if (config_.dropout > 0) hidden = dropout(hidden, config_.dropout, gen, is_training());
+  return {decoder_->forward(hidden), std::move(last)};
+}
+
+}  // namespace wengert::lm

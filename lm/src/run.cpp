@@ -1,0 +1,116 @@
+// The run folder: corpus -> normalized text -> tokenizer -> ids -> train/validation split, the
+// config.json that records how, and loading a finished model back.
+#include "wengert/lm/run.hpp"
+
+#include <nlohmann/json.hpp>
+#include <wengert/nn/checkpoint.hpp>
+#include <wengert/text/bpe_tokenizer.hpp>
+#include <wengert/text/char_tokenizer.hpp>
+#include <wengert/text/word_tokenizer.hpp>
+
+#include "detail/files.hpp"
+
+namespace wengert::lm {
+
+namespace fs = std::filesystem;
+
+text::Normalizer parse_normalizer(std::string_view name) {
+  if (name == "none") return text::Normalizer::none;
+  if (name == "lower") return text::Normalizer::lowercase;
+  if (name == "letters") return text::Normalizer::letters_only;
+  fail("--normalize: expected none, lower or letters, got '", name, "'");
+}
+
+std::string load_text(const fs::path& corpus, const DataConfig& data) {
+  check(!corpus.empty(), "no corpus given (--corpus FILE)");
+  check(fs::exists(corpus), "corpus ", corpus.string(), ": no such file");
+  check(!fs::is_directory(corpus), "corpus ", corpus.string(), ": is a directory");
+  text::CorpusOptions options;
+  options.invalid_utf8 = text::InvalidUtf8::replace;
+  options.normalizer = parse_normalizer(data.normalize);
+  return text::load_corpus(corpus, options);
+}
+
+std::unique_ptr<text::Tokenizer> make_tokenizer(const DataConfig& data, std::string_view text) {
+  if (data.tokenizer == "char") {
+    return std::make_unique<text::CharTokenizer>(text::CharTokenizer::train(text));
+  }
+  if (data.tokenizer == "word") {
+    return std::make_unique<text::WordTokenizer>(text::WordTokenizer::train(text));
+  }
+  check(data.tokenizer == "bpe", "--tokenizer: expected char, word or bpe, got '", data.tokenizer,
+        "'");
+  text::BPETrainOptions options;
+  options.num_merges = data.merges > 0 ? data.merges : 500;
+  return std::make_unique<text::BPETokenizer>(text::BPETokenizer::train(text, options));
+}
+
+TokenSplit split_tokens(std::vector<std::int64_t> ids, double val_fraction) {
+  const auto n = ids.size();
+  const auto val = static_cast<std::size_t>(static_cast<double>(n) * val_fraction);
+  TokenSplit split;
+  split.val.assign(ids.end() - static_cast<std::ptrdiff_t>(val), ids.end());
+  ids.resize(n - val);
+  split.train = std::move(ids);
+  return split;
+}
+
+std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char b : bytes) h = (h ^ b) * 0x100000001b3ULL;
+  return h;
+}
+
+std::int64_t count_code_points(std::string_view utf8) {
+  std::int64_t n = 0;
+  for (unsigned char b : utf8) n += (b & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+void save_run_config(const RunPaths& paths, const RunConfig& config, std::uint64_t corpus_hash) {
+  nlohmann::json j = config;
+  j["corpus_fnv1a"] = corpus_hash;
+  detail::write_text_atomic(paths.config(), j.dump(2) + "\n");
+}
+
+RunConfig load_run_config(const RunPaths& paths) {
+  check(fs::exists(paths.config()), paths.dir.string(),
+        ": not a wengert-lm run folder (no config.json)");
+  const nlohmann::json j = detail::read_json(paths.config());
+  try {
+    return j.get<RunConfig>();
+  } catch (const nlohmann::json::exception& e) {
+    fail(paths.config().string(), ": ", e.what());
+  } catch (const Error& e) {
+    fail(paths.config().string(), ": ", e.what());
+  }
+}
+
+LoadedModel load_trained_model(const fs::path& dir) {
+  const RunPaths paths{dir};
+  check(fs::is_directory(dir), "model folder ", dir.string(), ": no such folder");
+  LoadedModel loaded;
+  loaded.config = load_run_config(paths);
+  check(fs::exists(paths.tokenizer()), paths.tokenizer().string(), ": missing");
+  check(fs::exists(paths.model()), paths.model().string(), ": missing (no finished epoch yet?)");
+  loaded.tokenizer = text::load_tokenizer(paths.tokenizer());
+  check(loaded.tokenizer->kind() == loaded.config.data.tokenizer, paths.tokenizer().string(),
+        ": a ", loaded.tokenizer->kind(), " tokenizer, but config.json says ",
+        loaded.config.data.tokenizer);
+  check(loaded.tokenizer->vocab_size() == loaded.config.model.vocab_size,
+        paths.tokenizer().string(), ": vocabulary of ", loaded.tokenizer->vocab_size(),
+        " tokens, but the model has ", loaded.config.model.vocab_size);
+  Generator gen(0);
+  loaded.model = std::make_unique<LanguageModel>(loaded.config.model, gen);
+  try {
+    nn::load_module(paths.model(), *loaded.model);
+  } catch (const Error& e) {
+    fail(e.what(), " (is ", paths.model().string(), " from a different model? config.json says ",
+         nn::cell_kind_name(loaded.config.model.cell), " H=", loaded.config.model.hidden, " x",
+         loaded.config.model.layers, ")");
+  }
+  loaded.model->eval();
+  return loaded;
+}
+
+}  // namespace wengert::lm

@@ -1,0 +1,228 @@
+// The training loop: one batch (forward from the carried or a fresh state, loss, backward,
+// clip, step), one epoch (the plan, the batches, validation), and the evaluation pass.
+// Truncation none keeps the graph of the whole stream: the losses of an epoch are summed and
+// one backward, one clip and one step run at its end (its mean loss over every token).
+#include "wengert/lm/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <wengert/nn/clip.hpp>
+
+#include "wengert/lm/truncation.hpp"
+
+namespace wengert::lm {
+
+namespace {
+
+constexpr std::uint64_t data_stream = 0xda7a5eedda7a5eedULL;
+constexpr std::uint64_t dropout_stream = 0xd209d209d209d209ULL;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& config, std::vector<Var> params) {
+  if (config.optimizer == OptimizerKind::adam) {
+    nn::AdamOptions options;
+    options.lr = config.lr;
+    return std::make_unique<nn::Adam>(std::move(params), options);
+  }
+  nn::SGDOptions options;
+  options.lr = config.lr;
+  return std::make_unique<nn::SGD>(std::move(params), options);
+}
+
+// Sum of the NLL of `logits` [T, B, V] against `targets` i64 [T, B].
+Var summed_nll(const Var& logits, const Tensor& targets) {
+  const std::int64_t n = logits.size(0) * logits.size(1);
+  LossOptions options;
+  options.reduction = Reduction::sum;
+  return cross_entropy(reshape(logits, {n, logits.size(2)}), targets.reshape({n}), options);
+}
+
+}  // namespace
+
+double Evaluation::mean_nll() const {
+  return tokens > 0 ? nll_sum / static_cast<double>(tokens)
+                    : std::numeric_limits<double>::quiet_NaN();
+}
+double Evaluation::perplexity() const { return std::exp(mean_nll()); }
+
+Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std::int64_t batch,
+                    std::int64_t steps) {
+  const auto n = static_cast<std::int64_t>(ids.size());
+  check(n >= 2, "evaluate: need at least 2 tokens, got ", n);
+  check(batch > 0 && steps > 0, "evaluate: batch and steps must be positive");
+  const std::int64_t rows = std::max<std::int64_t>(1, std::min(batch, (n - 1) / steps));
+  const std::int64_t row_length = (n - 1) / rows;
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  Generator unused(0);
+  nn::RecurrentState state;
+  Evaluation result;
+  for (std::int64_t column = 0; column < row_length; column += steps) {
+    const std::int64_t T = std::min(steps, row_length - column);
+    std::vector<std::int64_t> inputs(static_cast<std::size_t>(T * rows)), targets(inputs.size());
+    for (std::int64_t t = 0; t < T; ++t) {
+      for (std::int64_t b = 0; b < rows; ++b) {
+        const auto at = static_cast<std::size_t>(b * row_length + column + t);
+        inputs[static_cast<std::size_t>(t * rows + b)] = ids[at];
+        targets[static_cast<std::size_t>(t * rows + b)] = ids[at + 1];
+      }
+    }
+    auto out = model.forward(from_vector(std::move(inputs), {T, rows}), state, unused);
+    result.nll_sum += summed_nll(out.logits, from_vector(std::move(targets), {T, rows})).item();
+    result.tokens += T * rows;
+    state = std::move(out.state);
+  }
+  model.train(was_training);
+  return result;
+}
+
+Trainer::Trainer(const ModelConfig& model, const TrainConfig& train,
+                 std::vector<std::int64_t> train_ids, std::vector<std::int64_t> val_ids)
+    : train_(train),
+      train_ids_(std::move(train_ids)),
+      val_ids_(std::move(val_ids)),
+      init_rng_(train.seed),
+      data_rng_(train.seed ^ data_stream),
+      dropout_rng_(train.seed ^ dropout_stream) {
+  train_.validate();
+  const auto n = static_cast<std::int64_t>(train_ids_.size());
+  check(n >= min_train_tokens(train_), "corpus too short: ", n,
+        " training tokens cannot fill one batch of --batch ", train_.batch, " x --steps ",
+        train_.steps, " (need at least ", min_train_tokens(train_), ")");
+  for (const auto* ids : {&train_ids_, &val_ids_}) {
+    for (std::int64_t id : *ids) {
+      check(id >= 0 && id < model.vocab_size, "Trainer: token id ", id,
+            " is outside the vocabulary [0, ", model.vocab_size, ")");
+    }
+  }
+  model_ = std::make_unique<LanguageModel>(model, init_rng_);
+  optimizer_ = make_optimizer(train_, model_->parameters());
+  optimizer_->zero_grad();
+  position_.data_rng_at_epoch_start = data_rng_.state();
+  position_.dropout_rng_at_epoch_start = dropout_rng_.state();
+}
+
+bool Trainer::stop_requested() const {
+  return stop_requested_ || (external_stop_ != nullptr && external_stop_->load());
+}
+
+FitResult Trainer::fit() {
+  while (position_.epoch < train_.epochs) {
+    if (!run_epoch()) return FitResult::stopped;
+  }
+  return FitResult::finished;
+}
+
+std::optional<EpochStats> Trainer::run_epoch() {
+  if (position_.batch == 0) {
+    position_.data_rng_at_epoch_start = data_rng_.state();
+    position_.dropout_rng_at_epoch_start = dropout_rng_.state();
+    state_ = {};
+    pending_loss_ = Var();
+  }
+  data_rng_.set_state(position_.data_rng_at_epoch_start);  // a resumed epoch rebuilds its plan
+  const EpochPlan plan(train_ids_, train_, data_rng_);
+  model_->train();
+  const auto start = std::chrono::steady_clock::now();
+  for (std::int64_t k = position_.batch; k < plan.num_batches(); ++k) {
+    if (stop_requested()) {
+      position_.seconds += seconds_since(start);
+      // Stopped before the first batch: the epoch has not begun, its plan is drawn again.
+      if (position_.batch == 0) data_rng_.set_state(position_.data_rng_at_epoch_start);
+      return std::nullopt;
+    }
+    const Step step = train_batch(plan, k);
+    position_.batch = k + 1;
+    position_.nll_sum += step.nll_sum;
+    position_.tokens += step.tokens;
+    position_.carried_batches += step.carried ? 1 : 0;
+    if (on_batch) {
+      on_batch({position_.epoch + 1, k, plan.num_batches(), step.tokens,
+                step.nll_sum / static_cast<double>(step.tokens), step.grad_norm, step.carried,
+                position_.seconds + seconds_since(start)});
+    }
+  }
+  if (train_.truncation == Truncation::none && pending_loss_.defined()) {
+    // One backward through the whole stream: the mean NLL over every token of the epoch.
+    (pending_loss_ * (1.0 / static_cast<double>(position_.tokens))).backward();
+    pending_loss_ = Var();
+    state_ = {};
+    update();
+  }
+  return finish_epoch(position_.seconds + seconds_since(start));
+}
+
+Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k) {
+  const Batch batch = plan.batch(k);
+  const std::int64_t T = batch.inputs.size(0), B = batch.inputs.size(1);
+  // Random partitioning: every batch starts from zeros. Sequential: from the previous batch's
+  // final state, already detached unless truncation is none (then the graph goes on).
+  const nn::RecurrentState start =
+      train_.partition == Partition::sequential ? state_ : nn::RecurrentState{};
+  StepReweighting reweighting;
+  const StepReweighting* reweight = nullptr;
+  if (train_.truncation == Truncation::random && train_.unbiased) {
+    const RandomTruncation truncation(train_.steps);
+    reweighting = {truncation.min_length, truncation.crossing_weight()};
+    reweight = &reweighting;
+  }
+  auto out = model_->forward(batch.inputs, start, dropout_rng_, reweight);
+  const Var nll = summed_nll(out.logits, batch.targets);
+  const Step step{nll.item(), T * B, std::numeric_limits<double>::quiet_NaN(), !start.empty()};
+  if (train_.truncation == Truncation::none) {
+    pending_loss_ = pending_loss_.defined() ? pending_loss_ + nll : nll;
+    state_ = std::move(out.state);
+    return step;
+  }
+  // fixed: the batch mean. random: sum / (T * B) with the nominal T, so that every token weighs
+  // the same whatever the length of its segment (see truncation.hpp).
+  const double denominator =
+      static_cast<double>((train_.truncation == Truncation::random ? train_.steps : T) * B);
+  (nll * (1.0 / denominator)).backward();
+  if (train_.partition == Partition::sequential) state_ = out.state.detach();
+  Step result = step;
+  result.grad_norm = update();
+  return result;
+}
+
+double Trainer::update() {
+  const double max_norm = train_.clip > 0 ? train_.clip : std::numeric_limits<double>::infinity();
+  const double norm = nn::clip_grad_norm(optimizer_->params(), max_norm);
+  optimizer_->step();
+  optimizer_->zero_grad();
+  return norm;
+}
+
+EpochStats Trainer::finish_epoch(double seconds) {
+  EpochStats stats;
+  stats.epoch = position_.epoch + 1;
+  stats.tokens = position_.tokens;
+  stats.batches = position_.batch;
+  stats.carried_batches = position_.carried_batches;
+  stats.train_loss =
+      position_.nll_sum / static_cast<double>(std::max<std::int64_t>(1, stats.tokens));
+  stats.train_ppl = std::exp(stats.train_loss);
+  stats.val_loss = stats.val_ppl = std::numeric_limits<double>::quiet_NaN();
+  if (val_ids_.size() >= 2) {
+    const Evaluation val = evaluate(*model_, val_ids_, train_.batch, train_.steps);
+    stats.val_loss = val.mean_nll();
+    stats.val_ppl = val.perplexity();
+  }
+  stats.seconds = seconds;
+  stats.tokens_per_s = seconds > 0 ? static_cast<double>(stats.tokens) / seconds : 0;
+  stats.lr = optimizer_->lr();
+  position_ = Position{};
+  position_.epoch = stats.epoch;
+  position_.data_rng_at_epoch_start = data_rng_.state();
+  position_.dropout_rng_at_epoch_start = dropout_rng_.state();
+  history_.push_back(stats);
+  if (on_epoch) on_epoch(stats);
+  return stats;
+}
+
+}  // namespace wengert::lm

@@ -1,0 +1,42 @@
+// The fast path of the recurrent layers: one whole-sequence RNN / GRU / LSTM layer as ONE tape
+// entry with a hand-written backward through time. Its composed twin is the cell-by-cell
+// Recurrent module (recurrent.hpp, `fused = false`); tests/nn/test_fused_recurrent.cpp checks that
+// both agree in value and in every gradient.
+//
+// How it runs (src/fused/fused_recurrent.cpp, kernels in src/fused/):
+//   forward   Gx = x @ w_ih^T + biases        one GEMM for all T steps, [T*B, G*H]
+//             per step: G_t = Gx_t + h_{t-1} @ w_hh^T   (w_hh packed once per call)
+//                       then one fused bias + nonlinearity kernel -> h_t (and c_t)
+//   backward  per step, newest first: dG_t from dh_t (and dc_t), then dh_{t-1} = dG_t @ w_hh
+//             after the loop, one GEMM each: dW_ih = dG^T x, dW_hh = dG^T h_prev, dx = dG @ w_ih
+// Saved for the backward: the gate activations of every step (and c_t for LSTM, W_hn h + b_hn for
+// GRU); the hidden states are the output itself.
+#pragma once
+
+#include <string_view>
+#include <wengert/autograd.hpp>
+
+namespace wengert::nn {
+
+// The cell of a recurrent layer. Declared here (the lower-level header); recurrent.hpp includes it.
+enum class CellKind { rnn_tanh, rnn_relu, gru, lstm };
+
+// Gate blocks of H rows in w_ih / w_hh: 1 (rnn), 3 (gru: r, z, n), 4 (lstm: i, f, g, o).
+constexpr int gate_count(CellKind kind) {
+  return kind == CellKind::gru ? 3 : kind == CellKind::lstm ? 4 : 1;
+}
+
+// One layer over a whole sequence, PyTorch's weight layout and gate order:
+//   x [T, B, I], h0 [B, H], c0 [B, H] for LSTM (an undefined Var otherwise),
+//   w_ih [G*H, I], w_hh [G*H, H], b_ih [G*H], b_hh [G*H]; f32 or f64, all the same dtype.
+//   rnn:  h' = act(W_ih x + b_ih + W_hh h + b_hh),  act = tanh or relu
+//   gru:  r = s(W_ir x + b_ir + W_hr h + b_hr),  z = s(W_iz x + b_iz + W_hz h + b_hz),
+//         n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
+//   lstm: i, f, o = s(...), g = tanh(...),  c' = f * c + i * g,  h' = o * tanh(c')
+// Returns every hidden state, [T, B, H]; for LSTM [T + 1, B, H] where row T is the final cell
+// state c_T (a tape entry has one output; the caller slices it). Throws wengert::Error naming the
+// shapes when they do not fit.
+Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var& c0,
+                          const Var& w_ih, const Var& w_hh, const Var& b_ih, const Var& b_hh);
+
+}  // namespace wengert::nn

@@ -1,0 +1,173 @@
+// Recurrent layers. The cells (RNNCell, GRUCell, LSTMCell) are a few readable lines of autograd
+// ops each (recurrent_cells.cpp); Recurrent runs a stack of layers over a whole sequence, either
+// cell by cell (the readable reference, any type modelling `Cell`) or, when `fused`, one tape entry
+// per layer with a hand-written BPTT (fused_recurrent.hpp). Names, shapes, gate order and init
+// follow PyTorch, so weights move between the two: GRU gates r,z,n; LSTM gates i,f,g,o.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fused_recurrent.hpp"
+#include "module.hpp"
+
+namespace wengert::nn {
+
+// CellKind { rnn_tanh, rnn_relu, gru, lstm } and gate_count(kind) come from fused_recurrent.hpp.
+CellKind parse_cell_kind(
+    std::string_view name);                      // "rnn" | "rnn_tanh" | "rnn_relu" | "gru" | "lstm"
+std::string_view cell_kind_name(CellKind kind);  // "rnn_tanh", ...
+
+// Per layer: h[l] [B,H]; c[l] [B,H] only for LSTM (else empty).
+struct RecurrentState {
+  std::vector<Var> h, c;
+  bool empty() const { return h.empty() && c.empty(); }
+  RecurrentState detach() const;  // detach every Var (truncated BPTT)
+};
+
+// One cell's weights in PyTorch's layout: w_ih [G, I], w_hh [G, H], b_ih [G], b_hh [G].
+struct CellWeights {
+  Var w_ih, w_hh, b_ih, b_hh;
+};
+
+// The state a cell carries from one step to the next (c is undefined except for the LSTM).
+struct CellState {
+  Var h, c;
+};
+
+// --- the cell equations, on x [B,I], h [B,H], c [B,H] ---
+// h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu
+Var rnn_cell(const Var& x, const Var& h, const CellWeights& w, bool relu = false);
+// r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)        z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+// n = tanh(W_in x + b_in + r * (W_hn h + b_hn))     h' = (1 - z) * n + z * h
+Var gru_cell(const Var& x, const Var& h, const CellWeights& w);
+// i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of the four blocks of W_ih x + b_ih + W_hh h + b_hh
+// c' = f * c + i * g     h' = o * tanh(c')
+CellState lstm_cell(const Var& x, const CellState& state, const CellWeights& w);
+// Dispatches on kind (the composed path of Recurrent).
+CellState cell_step(CellKind kind, const Var& x, const CellState& state, const CellWeights& w);
+
+// Anything that advances a CellState by one input step.
+template <class C>
+concept Cell = requires(const C& cell, const Var& x, const CellState& s) {
+  { cell.step(x, s) } -> std::convertible_to<CellState>;
+};
+
+// Runs a cell over x [T,B,I] from `state`: returns the stacked hidden states [T,B,H] and the
+// final state.
+template <Cell C>
+std::pair<Var, CellState> run_cell(const C& cell, const Var& x, CellState state) {
+  std::vector<Var> hs;
+  hs.reserve(static_cast<std::size_t>(x.size(0)));
+  for (std::int64_t t = 0; t < x.size(0); ++t) {
+    state = cell.step(select(x, 0, t), state);
+    hs.push_back(state.h);
+  }
+  return {stack(hs, 0), state};
+}
+
+// Base of the three cell modules: parameters weight_ih [G,I], weight_hh [G,H], bias_ih [G],
+// bias_hh [G], all ~ U(-1/sqrt(H), 1/sqrt(H)).
+class CellModule : public Module {
+ public:
+  CellKind kind() const { return kind_; }
+  std::int64_t input_size() const { return input_size_; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+  const CellWeights& weights() const { return w_; }
+  // One step; an undefined h (or c) means zeros.
+  CellState step(const Var& x, const CellState& state) const;
+
+ protected:
+  CellModule(CellKind kind, std::int64_t input_size, std::int64_t hidden_size, Generator& gen,
+             DType dtype);
+
+ private:
+  CellKind kind_;
+  std::int64_t input_size_, hidden_size_;
+  DType dtype_;
+  CellWeights w_;
+};
+
+class RNNCell : public CellModule {
+ public:
+  RNNCell(std::int64_t input_size, std::int64_t hidden_size, Generator& gen,
+          std::string_view nonlinearity = "tanh", DType dtype = DType::f32);
+  Var forward(const Var& x, const Var& h) const;  // x [B,I], h [B,H] -> h' [B,H]
+};
+
+class GRUCell : public CellModule {
+ public:
+  GRUCell(std::int64_t input_size, std::int64_t hidden_size, Generator& gen,
+          DType dtype = DType::f32);
+  Var forward(const Var& x, const Var& h) const;  // x [B,I], h [B,H] -> h' [B,H]
+};
+
+class LSTMCell : public CellModule {
+ public:
+  LSTMCell(std::int64_t input_size, std::int64_t hidden_size, Generator& gen,
+           DType dtype = DType::f32);
+  // x [B,I], h [B,H], c [B,H] -> {h', c'}
+  std::pair<Var, Var> forward(const Var& x, const Var& h, const Var& c) const;
+};
+
+// A multi-layer RNN / GRU / LSTM over a whole sequence. Parameters named exactly like PyTorch:
+// weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}.
+class Recurrent : public Module {
+ public:
+  Recurrent(CellKind kind, std::int64_t input_size, std::int64_t hidden_size,
+            std::int64_t num_layers, Generator& gen, double dropout = 0.0,
+            DType dtype = DType::f32);
+
+  struct Output {
+    Var output;            // [T,B,H]: every time step of the last layer
+    RecurrentState state;  // each layer's final h (and c)
+  };
+  // x [T,B,I]; an empty state means zeros. Layer l's outputs are layer l+1's inputs, with
+  // dropout (training only) between layers.
+  Output forward(const Var& x, const RecurrentState& state, Generator& gen) const;
+  RecurrentState initial_state(std::int64_t batch) const;  // zeros
+
+  CellKind kind() const { return kind_; }
+  std::int64_t input_size() const { return input_size_; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+  std::int64_t num_layers() const { return num_layers_; }
+  double dropout() const { return dropout_; }
+  DType dtype() const { return dtype_; }
+  const CellWeights& layer(std::int64_t l) const { return layers_.at(static_cast<std::size_t>(l)); }
+  std::string type_name() const override;  // e.g. "LSTM(I=16, H=32, layers=2)"
+
+  bool fused = true;  // true: one tape entry per layer (fused_recurrent.hpp); false: cell by cell
+
+ private:
+  void check_input(const Var& x, const RecurrentState& state) const;
+
+  CellKind kind_;
+  std::int64_t input_size_, hidden_size_, num_layers_;
+  double dropout_;
+  DType dtype_;
+  std::vector<CellWeights> layers_;
+};
+
+class RNN : public Recurrent {
+ public:
+  RNN(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
+      std::string_view nonlinearity = "tanh", double dropout = 0.0, DType dtype = DType::f32);
+};
+
+class GRU : public Recurrent {
+ public:
+  GRU(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
+      double dropout = 0.0, DType dtype = DType::f32);
+};
+
+class LSTM : public Recurrent {
+ public:
+  LSTM(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
+       double dropout = 0.0, DType dtype = DType::f32);
+};
+
+}  // namespace wengert::nn

@@ -1,0 +1,142 @@
+// Recurrent: a stack of layers run over a whole sequence x [T,B,I] -> output [T,B,H]. Each layer
+// runs either cell by cell (run_cell over a LayerCell: the readable reference) or as one fused
+// tape entry (fused_recurrent_layer); both give the same values and gradients.
+#include <cmath>
+#include <sstream>
+#include <wengert/nn/init.hpp>
+#include <wengert/nn/recurrent.hpp>
+
+namespace wengert::nn {
+
+namespace {
+// One layer's weights viewed as a Cell, for run_cell.
+struct LayerCell {
+  CellKind kind;
+  const CellWeights& w;
+  CellState step(const Var& x, const CellState& s) const { return cell_step(kind, x, s, w); }
+};
+static_assert(Cell<LayerCell>);
+}  // namespace
+
+Recurrent::Recurrent(CellKind kind, std::int64_t input_size, std::int64_t hidden_size,
+                     std::int64_t num_layers, Generator& gen, double dropout, DType dtype)
+    : kind_(kind),
+      input_size_(input_size),
+      hidden_size_(hidden_size),
+      num_layers_(num_layers),
+      dropout_(dropout),
+      dtype_(dtype) {
+  check(input_size > 0 && hidden_size > 0 && num_layers > 0, "Recurrent(", cell_kind_name(kind),
+        "): sizes must be positive, got input_size = ", input_size, ", hidden_size = ", hidden_size,
+        ", num_layers = ", num_layers);
+  check(dropout >= 0.0 && dropout <= 1.0, "Recurrent(", cell_kind_name(kind),
+        "): dropout must be in [0, 1], got ", dropout);
+  check(is_floating(dtype), "Recurrent: dtype must be f32 or f64");
+  const std::int64_t g = gate_count(kind) * hidden_size;
+  const double bound = 1.0 / std::sqrt(static_cast<double>(hidden_size));
+  // PyTorch's order: all four tensors of layer 0, then layer 1, ... each ~ U(-1/sqrt(H),
+  // 1/sqrt(H)).
+  for (std::int64_t l = 0; l < num_layers; ++l) {
+    const std::string k = std::to_string(l);
+    const std::int64_t in = l == 0 ? input_size : hidden_size;
+    CellWeights w;
+    w.w_ih = register_parameter("weight_ih_l" + k, init::uniform_bound({g, in}, bound, gen, dtype));
+    w.w_hh = register_parameter("weight_hh_l" + k,
+                                init::uniform_bound({g, hidden_size}, bound, gen, dtype));
+    w.b_ih = register_parameter("bias_ih_l" + k, init::uniform_bound({g}, bound, gen, dtype));
+    w.b_hh = register_parameter("bias_hh_l" + k, init::uniform_bound({g}, bound, gen, dtype));
+    layers_.push_back(w);
+  }
+}
+
+std::string Recurrent::type_name() const {
+  const char* name = kind_ == CellKind::gru ? "GRU" : kind_ == CellKind::lstm ? "LSTM" : "RNN";
+  std::ostringstream out;
+  out << name << "(I=" << input_size_ << ", H=" << hidden_size_ << ", layers=" << num_layers_;
+  if (kind_ == CellKind::rnn_relu) out << ", relu";
+  if (dropout_ > 0.0) out << ", dropout=" << dropout_;
+  out << ")";
+  return out.str();
+}
+
+RecurrentState Recurrent::initial_state(std::int64_t batch) const {
+  RecurrentState s;
+  for (std::int64_t l = 0; l < num_layers_; ++l) {
+    s.h.emplace_back(zeros({batch, hidden_size_}, dtype_));
+    if (kind_ == CellKind::lstm) s.c.emplace_back(zeros({batch, hidden_size_}, dtype_));
+  }
+  return s;
+}
+
+void Recurrent::check_input(const Var& x, const RecurrentState& state) const {
+  const std::string name = type_name();
+  check(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0 && x.size(2) == input_size_, name,
+        ": input must be [T, B, ", input_size_, "] with T, B > 0, got ", shape_str(x.shape()));
+  check(x.dtype() == dtype_, name, ": input dtype ", dtype_name(x.dtype()),
+        " differs from the weights' ", dtype_name(dtype_));
+  if (state.empty()) return;
+  const Shape hshape{x.size(1), hidden_size_};
+  const auto check_list = [&](const std::vector<Var>& vs, const char* what) {
+    check(static_cast<std::int64_t>(vs.size()) == num_layers_, name, ": state.", what, " has ",
+          vs.size(), " entries, expected one per layer (", num_layers_, ")");
+    for (std::size_t l = 0; l < vs.size(); ++l)
+      check(vs[l].defined() && vs[l].shape() == hshape, name, ": state.", what, "[", l,
+            "] must be ", shape_str(hshape), " for input ", shape_str(x.shape()), ", got ",
+            vs[l].defined() ? shape_str(vs[l].shape()) : std::string("undefined"));
+  };
+  check_list(state.h, "h");
+  if (kind_ == CellKind::lstm)
+    check_list(state.c, "c");
+  else
+    check(state.c.empty(), name, ": state.c must be empty (only the LSTM has a cell state)");
+}
+
+Recurrent::Output Recurrent::forward(const Var& x, const RecurrentState& state,
+                                     Generator& gen) const {
+  check_input(x, state);
+  const RecurrentState s0 = state.empty() ? initial_state(x.size(1)) : state;
+  const bool lstm = kind_ == CellKind::lstm;
+  const std::int64_t steps = x.size(0);
+  Output out;
+  Var input = x;  // [T,B,I] for layer 0, then [T,B,H]
+  for (std::int64_t l = 0; l < num_layers_; ++l) {
+    const auto li = static_cast<std::size_t>(l);
+    if (l > 0) input = wengert::dropout(input, dropout_, gen, is_training());
+    const CellWeights& w = layers_[li];
+    const Var h0 = s0.h[li], c0 = lstm ? s0.c[li] : Var();
+    if (fused) {
+      // One tape entry; for the LSTM the result has one extra row: c_T.
+      const Var y = fused_recurrent_layer(kind_, input, h0, c0, w.w_ih, w.w_hh, w.b_ih, w.b_hh);
+      input = lstm ? slice(y, 0, 0, steps) : y;
+      out.state.h.push_back(select(y, 0, steps - 1));
+      if (lstm) out.state.c.push_back(select(y, 0, steps));
+    } else {
+      auto [hs, last] = run_cell(LayerCell{kind_, w}, input, CellState{h0, c0});
+      input = hs;
+      out.state.h.push_back(last.h);
+      if (lstm) out.state.c.push_back(last.c);
+    }
+  }
+  out.output = input;
+  return out;
+}
+
+RNN::RNN(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
+         std::string_view nonlinearity, double dropout, DType dtype)
+    : Recurrent(
+          [&] {
+            check(nonlinearity == "tanh" || nonlinearity == "relu",
+                  "RNN: nonlinearity must be \"tanh\" or \"relu\", got \"", nonlinearity, "\"");
+            return nonlinearity == "relu" ? CellKind::rnn_relu : CellKind::rnn_tanh;
+          }(),
+          input_size, hidden_size, num_layers, gen, dropout, dtype) {}
+
+GRU::GRU(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
+         double dropout, DType dtype)
+    : Recurrent(CellKind::gru, input_size, hidden_size, num_layers, gen, dropout, dtype) {}
+
+LSTM::LSTM(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers,
+           Generator& gen, double dropout, DType dtype)
+    : Recurrent(CellKind::lstm, input_size, hidden_size, num_layers, gen, dropout, dtype) {}
+
+}  // namespace wengert::nn

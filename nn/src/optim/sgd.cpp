@@ -1,0 +1,48 @@
+// SGD with momentum, dampening, Nesterov and L2 weight decay, as torch.optim.SGD:
+//   g <- g + weight_decay * w
+//   b <- g (first step)  |  b <- momentum * b + (1 - dampening) * g
+//   g <- g + momentum * b (Nesterov)  |  g <- b
+//   w <- w - lr * g
+#include "update.hpp"
+#include "wengert/nn/optim.hpp"
+
+namespace wengert::nn {
+
+SGD::SGD(std::vector<Var> params, SGDOptions options)
+    : Optimizer(std::move(params)), options_(options) {
+  set_lr(options.lr);
+  check(options.momentum >= 0 && options.weight_decay >= 0,
+        "SGD: momentum and weight_decay must be >= 0");
+  check(!options.nesterov || (options.momentum > 0 && options.dampening == 0),
+        "SGD: Nesterov momentum requires a momentum and zero dampening");
+  declare_buffers({"momentum_buffer"});
+}
+
+void SGD::step() {
+  NoGradGuard no_grad;
+  const double lr = this->lr();
+  const SGDOptions& o = options_;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Var& p = params_[i];
+    if (!p.grad().defined()) continue;
+    Tensor& buf = buffer(0, i);
+    const bool first = !buf.defined();
+    if (o.momentum != 0 && first) buf = zeros(p.shape(), p.dtype());
+    detail::update_parameter("SGD", i, p, [&]<class T>(T* w, const T* g, std::int64_t n) {
+      const T wd = T(o.weight_decay), mom = T(o.momentum), damp = T(1 - o.dampening), a = T(lr);
+      T* b = o.momentum != 0 ? buf.data<T>() : nullptr;
+      for (std::int64_t j = 0; j < n; ++j) {
+        T d = g[j];
+        if (o.weight_decay != 0) d += wd * w[j];
+        if (b != nullptr) {
+          b[j] = first ? d : mom * b[j] + damp * d;
+          d = o.nesterov ? d + mom * b[j] : b[j];
+        }
+        w[j] -= a * d;
+      }
+    });
+    ++steps_[i];
+  }
+}
+
+}  // namespace wengert::nn

@@ -1,0 +1,186 @@
+// The engine: accumulation, detach, no_grad, retain_graph and its error, in-place detection,
+// grad(), a bounded tape under truncated BPTT, and deep graphs.
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "helpers.hpp"
+
+using namespace wengert;
+using namespace wengert::test;
+
+TEST_CASE("backward accumulates into leaves until zero_grad", "[engine]") {
+  Var x(tensor({1.0, 2.0, 3.0}, DType::f64), true, "x");
+  auto loss = [&] { return sum(x * x + x); };  // d/dx = 2x + 1
+  loss().backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3.0, 5.0, 7.0});
+  loss().backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{6.0, 10.0, 14.0});
+  x.zero_grad();
+  CHECK_FALSE(x.grad().defined());
+  loss().backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3.0, 5.0, 7.0});
+}
+
+TEST_CASE("the leaf's grad owns its buffer", "[engine]") {
+  Var x(zeros({3}, DType::f64), true);
+  const Tensor dout = ones({3}, DType::f64);
+  (x + 1.0).backward(dout);    // the gradient reaching x is dout itself
+  x.mutable_grad().add_(1.0);  // an optimizer-style in-place update
+  CHECK(dout.to_vector<double>() == std::vector<double>{1.0, 1.0, 1.0});
+}
+
+TEST_CASE("explicit output gradient; non-scalar roots need one", "[engine]") {
+  Var x(tensor({1.0, 2.0}, DType::f64), true);
+  Var y = x * 3.0;
+  CHECK_THROWS_WITH(y.backward({.retain_graph = true}), Catch::Contains("not a single element"));
+  y.backward(tensor({1.0, 10.0}, DType::f64));
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3.0, 30.0});
+  Var c(tensor({1.0}, DType::f64));
+  CHECK_THROWS_WITH((c * 2.0).backward(), Catch::Contains("does not require grad"));
+}
+
+TEST_CASE("detach cuts the graph and shares storage", "[engine]") {
+  Var x(tensor({2.0}, DType::f64), true);
+  Var h = x * x;
+  Var d = h.detach();
+  CHECK(d.is_leaf());
+  CHECK_FALSE(d.requires_grad());
+  CHECK(d.value().shares_storage_with(h.value()));
+  Var y = d * x;  // dy/dx = d = 4, nothing flows through h
+  y.backward();
+  CHECK(x.grad().item() == 4.0);
+}
+
+TEST_CASE("no_grad records nothing", "[engine]") {
+  Tape::current().clear();
+  Var x(r({2, 2}), true);
+  {
+    NoGradGuard no_grad;
+    CHECK_FALSE(grad_enabled());
+    Var y = tanh(x * x);
+    CHECK_FALSE(y.requires_grad());
+    CHECK(y.is_leaf());
+  }
+  CHECK(grad_enabled());
+  CHECK(Tape::current().size() == 0);
+  Var z = x * x;
+  CHECK(Tape::current().size() == 1);
+}
+
+TEST_CASE("requires_grad_ only on leaves", "[engine]") {
+  Var x(r({2}));
+  CHECK_FALSE((x * 2.0).requires_grad());
+  x.requires_grad_();
+  Var y = x * 2.0;
+  CHECK(y.requires_grad());
+  CHECK_THROWS_WITH(y.requires_grad_(false), Catch::Contains("only leaves"));
+  CHECK_THROWS(Var(ids({1, 2}), true));
+}
+
+TEST_CASE("retain_graph, and the error for a second backward", "[engine]") {
+  Var x(tensor({3.0}, DType::f64), true);
+  Var h = tanh(x);
+  h.set_name("h");
+  Var y = h * h;
+  y.backward({.retain_graph = true});
+  const double first = x.grad().item();
+  y.backward();
+  CHECK(x.grad().item() == Approx(2 * first));
+  try {
+    y.backward();
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    CHECK_THAT(message, Catch::Contains("mul") && Catch::Contains("retain_graph") &&
+                            Catch::Contains("detach()"));
+  }
+  // A new graph built on a swept value names it.
+  Var z = h * 2.0;
+  CHECK_THROWS_WITH(z.backward(), Catch::Contains("'h'") && Catch::Contains("tanh"));
+}
+
+TEST_CASE("modifying a saved tensor in place is reported at backward", "[engine]") {
+  Var a(r({2, 3}), true), b(r({2, 3}), true);
+  Var y = sum(a * b);
+  b.mutable_value().add_(1.0);
+  CHECK_THROWS_WITH(y.backward(), Catch::Contains("mul") && Catch::Contains("modified in place"));
+
+  // add saves nothing: modifying its input is fine.
+  Var z = sum(a + b);
+  b.mutable_value().add_(1.0);
+  CHECK_NOTHROW(z.backward());
+
+  // The output of exp is saved; modifying it through a view is caught too.
+  Var e = exp(a);
+  Var s = sum(e);
+  e.value().select(0, 0).fill_(0.0);
+  CHECK_THROWS_WITH(s.backward(), Catch::Contains("exp"));
+}
+
+TEST_CASE("grad() returns gradients without touching .grad", "[engine]") {
+  Var x(tensor({1.0, 2.0}, DType::f64), true), unused(tensor({5.0}, DType::f64), true);
+  Var h = x * x;
+  Var y = sum(h * 3.0);
+  const auto g = grad({y}, {x, h, unused}, {}, {.retain_graph = true});
+  CHECK(g[0].to_vector<double>() == std::vector<double>{6.0, 12.0});
+  CHECK(g[1].to_vector<double>() == std::vector<double>{3.0, 3.0});
+  CHECK(g[2].to_vector<double>() == std::vector<double>{0.0});
+  CHECK_FALSE(x.grad().defined());
+  y.backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{6.0, 12.0});
+}
+
+TEST_CASE("several roots at once", "[engine]") {
+  Var x(tensor({2.0}, DType::f64), true);
+  backward({x * 3.0, x * x});
+  CHECK(x.grad().item() == 7.0);
+}
+
+TEST_CASE("truncated BPTT: detach keeps the tape bounded, forgetting it throws", "[engine]") {
+  Tape::current().clear();
+  Generator g(3);
+  Var w(normal({4, 4}, 0.0, 0.5, g, DType::f64), true, "W");
+  Var h(zeros({1, 4}, DType::f64));
+  for (int step = 0; step < 200; ++step) {
+    for (int t = 0; t < 5; ++t)
+      h = tanh(matmul(h, w) + Var(normal({1, 4}, 0.0, 1.0, g, DType::f64)));
+    Var loss = sum(h * h);
+    loss.backward();
+    h = h.detach();
+    w.zero_grad();
+  }
+  CHECK(Tape::current().size() == 0);  // every graph was freed with its loss
+  // Without detach the second minibatch reaches the swept first one.
+  for (int t = 0; t < 3; ++t) h = tanh(matmul(h, w));
+  sum(h).backward();
+  Var next = tanh(matmul(h, w));
+  CHECK_THROWS_WITH(sum(next).backward(), Catch::Contains("detach()"));
+}
+
+TEST_CASE("Tape::clear releases live entries", "[engine]") {
+  Var x(r({2}), true);
+  Var y = x * x;
+  CHECK(Tape::current().size() >= 1);
+  Tape::current().clear();
+  CHECK(Tape::current().size() == 0);
+  CHECK_THROWS_WITH(sum(y).backward(), Catch::Contains("second time"));
+}
+
+TEST_CASE("a very deep graph is freed without recursion", "[engine]") {
+  Var x(tensor({1.0}, DType::f64), true);
+  Var y = x;
+  for (int i = 0; i < 50000; ++i) y = y * 1.0;
+  y = Var();  // dropping the last handle frees 50000 nodes iteratively
+  Var z = x;
+  for (int i = 0; i < 2000; ++i) z = z + 0.5;
+  z.backward();
+  CHECK(x.grad().item() == 1.0);
+}
+
+TEST_CASE("a graph recorded on another thread cannot be extended here", "[engine]") {
+  Var x(r({2}), true);
+  Var y;
+  std::thread([&] { y = x * 2.0; }).join();
+  CHECK_NOTHROW(x * 3.0);  // leaves are shared freely
+  CHECK_THROWS_WITH(y * 3.0, Catch::Contains("another thread"));
+}

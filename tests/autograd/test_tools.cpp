@@ -1,0 +1,124 @@
+// The trust and teaching tools: composed twins of hand-written rules, gradcheck catching a wrong
+// rule, tape printing, DOT export, hooks and anomaly mode.
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+
+using namespace wengert;
+using namespace wengert::test;
+
+namespace {
+using V = const std::vector<Var>&;
+
+void check_twins(const GradcheckFn& fused, const GradcheckFn& composed,
+                 const std::vector<Tensor>& inputs) {
+  const Var probe = fused([&] {
+    std::vector<Var> leaves;
+    for (const Tensor& t : inputs) leaves.emplace_back(t);
+    return leaves;
+  }());
+  const Tensor w = r(probe.shape());
+  const ValueGrad a = value_and_grad(fused, inputs, w), b = value_and_grad(composed, inputs, w);
+  CHECK(allclose(a.value, b.value, 1e-9, 1e-12));
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    CHECK(allclose(a.grads[i], b.grads[i], 1e-9, 1e-12));
+}
+}  // namespace
+
+TEST_CASE("hand-written rules agree with their composed twins", "[twins]") {
+  const Tensor x = r({3, 5});
+  check_twins([](V v) { return sigmoid(v[0]); }, [](V v) { return 1.0 / (1.0 + exp(-v[0])); }, {x});
+  check_twins([](V v) { return logsumexp(v[0], {1}); },
+              [](V v) { return log(sum(exp(v[0]), {1})); }, {x});
+  check_twins([](V v) { return softmax(v[0], 1); },
+              [](V v) { return exp(v[0] - logsumexp(v[0], {1}, true)); }, {x});
+  check_twins([](V v) { return log_softmax(v[0], 0); },
+              [](V v) { return v[0] - logsumexp(v[0], {0}, true); }, {x});
+  const Tensor t = ids({4, -100, 0, 2, 1}, {5});
+  const Tensor logits = r({5, 6});
+  for (Reduction reduction : {Reduction::mean, Reduction::sum, Reduction::none}) {
+    const LossOptions o{reduction, -100};
+    check_twins([&](V v) { return cross_entropy(v[0], t, o); },
+                [&](V v) { return nll_loss(log_softmax(v[0], -1), t, o); }, {logits});
+  }
+}
+
+TEST_CASE("gradcheck catches a wrong rule and reports the worst element", "[gradcheck]") {
+  auto wrong_square = [](V v) {  // d(x^2) = 2x dx, written here as 3x dx
+    const Var& x = v[0];
+    return record("wrong_square", x.value() * x.value(), {x}, kSaveIn0,
+                  [](BackwardCtx& c) { c.add(0, c.dout * c.in(0) * 3.0); });
+  };
+  const GradcheckResult result = gradcheck(wrong_square, {tensor({1.0, -2.0, 0.5}, DType::f64)});
+  CHECK_FALSE(result.ok);
+  CHECK(result.op == "wrong_square");
+  CHECK(result.index == 1);  // the largest |x|
+  CHECK(std::abs(result.analytic - 1.5 * result.numeric) < 1e-4);
+  CHECK_THAT(result.report(), Catch::Contains("FAILED") && Catch::Contains("wrong_square"));
+}
+
+TEST_CASE("the tape prints one line per entry", "[tape]") {
+  Tape::current().clear();
+  Var a(ones({2, 3}, DType::f64), true, "a"), b(ones({2, 3}, DType::f64), true);
+  Var y = a * b;
+  Var s = sum(tanh(y));
+  s.set_name("loss");
+  const std::string text = Tape::current().to_string();
+  CHECK_THAT(text, Catch::Contains("#0  mul([2, 3], [2, 3]) -> [2, 3]  saved 96 B"));
+  CHECK_THAT(text, Catch::Contains("#1  tanh([2, 3]) -> [2, 3]  saved 48 B"));
+  CHECK_THAT(text, Catch::Contains("#2  sum([2, 3]) -> [] 'loss'  saved 0 B"));
+  s.backward({.retain_graph = true});
+  CHECK(Tape::current().size() == 3);
+  s.backward();
+  CHECK_THAT(Tape::current().to_string(), Catch::Contains("released"));
+}
+
+TEST_CASE("to_dot draws ops, leaves and shaped edges", "[dot]") {
+  Var x(r({2, 3}), true, "x"), w(r({3, 4}), true, "w");
+  Var c(r({4}));
+  Var y = sum(tanh(matmul(x, w) + c));
+  const std::string dot = to_dot(y);
+  auto count = [&](const std::string& needle) {  // occurrences of `needle`
+    std::ptrdiff_t n = 0;
+    for (auto at = dot.find(needle); at != std::string::npos; at = dot.find(needle, at + 1)) ++n;
+    return n;
+  };
+  CHECK(dot.rfind("digraph", 0) == 0);
+  CHECK(count("shape=box") == 4);      // matmul, add, tanh, sum
+  CHECK(count("peripheries=2") == 2);  // leaves x and w
+  CHECK(count("style=dashed") == 1);   // the constant c
+  CHECK(count("[label=\"[") == 6);     // input edges, labelled with shapes
+  CHECK_THAT(dot, Catch::Contains("label=\"[2, 4]\""));
+  CHECK_THAT(dot, Catch::Contains("leaf 'x' [2, 3]"));
+}
+
+TEST_CASE("hooks inspect and replace gradients during the sweep", "[hooks]") {
+  Var x(tensor({1.0, 2.0}, DType::f64), true);
+  Var h = x * 3.0;
+  Tensor seen;
+  register_hook(h, [&](const Tensor& dh) {
+    seen = dh.clone();
+    return Tensor();
+  });
+  register_hook(x, [](const Tensor& dx) { return dx * 10.0; });
+  sum(h * h).backward();
+  CHECK(seen.to_vector<double>() == std::vector<double>{6.0, 12.0});  // 2h
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{180.0, 360.0});
+  remove_hooks(x);
+  x.zero_grad();
+  sum(x).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{1.0, 1.0});
+}
+
+TEST_CASE("anomaly mode names the first op producing NaN or Inf", "[anomaly]") {
+  Var x(tensor({-1.0, 4.0}, DType::f64), true);
+  CHECK_NOTHROW(log(x));  // off by default
+  {
+    DetectAnomaly anomaly;
+    CHECK_THROWS_WITH(log(x), Catch::Contains("forward of log") && Catch::Contains("tape #"));
+    Var z(tensor({0.0, 4.0}, DType::f64), true);
+    Var y = sum(sqrt(z));  // forward is finite, d sqrt at 0 is Inf
+    CHECK_THROWS_WITH(y.backward(), Catch::Contains("backward of sqrt"));
+  }
+  CHECK_FALSE(anomaly_enabled());
+}

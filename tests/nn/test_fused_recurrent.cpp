@@ -1,0 +1,194 @@
+// fused_recurrent_layer against its composed twin: the same cell equations written step by step
+// with autograd ops (independent of the Recurrent module), compared in value and in every
+// gradient; then gradcheck of the fused backward in f64, and the shape errors.
+#include <omp.h>
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+#include <wengert/autograd.hpp>
+#include <wengert/nn/fused_recurrent.hpp>
+
+namespace {
+
+using namespace wengert;
+using nn::CellKind;
+
+// The inputs of one layer in fused_recurrent_layer's order: x, h0, [c0], w_ih, w_hh, b_ih, b_hh.
+std::vector<Tensor> make_inputs(CellKind kind, std::int64_t T, std::int64_t B, std::int64_t I,
+                                std::int64_t H, DType dt, std::uint64_t seed) {
+  Generator gen(seed);
+  const std::int64_t GH = nn::gate_count(kind) * H;
+  std::vector<Tensor> in{normal({T, B, I}, 0, 1, gen, dt), normal({B, H}, 0, 0.5, gen, dt)};
+  if (kind == CellKind::lstm) in.push_back(normal({B, H}, 0, 0.5, gen, dt));
+  // Wider than PyTorch's U(-1/sqrt(H), 1/sqrt(H)) so that the gates are not all near 0.5.
+  const double k = 1.5 / std::sqrt(double(H));
+  for (const Shape& s : {Shape{GH, I}, Shape{GH, H}, Shape{GH}, Shape{GH}})
+    in.push_back(uniform(s, -k, k, gen, dt));
+  return in;
+}
+
+Var fused(CellKind kind, const std::vector<Var>& v) {
+  if (kind == CellKind::lstm)
+    return nn::fused_recurrent_layer(kind, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+  return nn::fused_recurrent_layer(kind, v[0], v[1], Var(), v[2], v[3], v[4], v[5]);
+}
+
+// The composed reference: one cell per step, PyTorch's equations, gate blocks cut with narrow.
+Var composed(CellKind kind, const std::vector<Var>& v) {
+  const bool lstm = kind == CellKind::lstm;
+  const Var& x = v[0];
+  Var h = v[1];
+  Var c = lstm ? v[2] : Var();
+  const std::size_t w = lstm ? 3 : 2;
+  const Var w_ih_t = transpose(v[w], 0, 1), w_hh_t = transpose(v[w + 1], 0, 1);
+  const Var& b_ih = v[w + 2];
+  const Var& b_hh = v[w + 3];
+  const std::int64_t H = h.size(1);
+  auto block = [H](const Var& g, std::int64_t k) { return narrow(g, 1, k * H, H); };
+  std::vector<Var> hs;
+  for (std::int64_t t = 0; t < x.size(0); ++t) {
+    const Var gx = matmul(select(x, 0, t), w_ih_t) + b_ih;  // [B, G*H]
+    const Var gh = matmul(h, w_hh_t) + b_hh;
+    switch (kind) {
+      case CellKind::rnn_tanh:
+        h = tanh(gx + gh);
+        break;
+      case CellKind::rnn_relu:
+        h = relu(gx + gh);
+        break;
+      case CellKind::gru: {
+        const Var r = sigmoid(block(gx, 0) + block(gh, 0));
+        const Var z = sigmoid(block(gx, 1) + block(gh, 1));
+        const Var n = tanh(block(gx, 2) + r * block(gh, 2));
+        h = (1.0 - z) * n + z * h;
+        break;
+      }
+      case CellKind::lstm: {
+        const Var g = gx + gh;
+        const Var i = sigmoid(block(g, 0)), f = sigmoid(block(g, 1));
+        const Var gg = tanh(block(g, 2)), o = sigmoid(block(g, 3));
+        c = f * c + i * gg;
+        h = o * tanh(c);
+        break;
+      }
+    }
+    hs.push_back(h);
+  }
+  if (lstm) hs.push_back(c);
+  return stack(hs, 0);
+}
+
+struct ValueGrads {
+  Tensor value;
+  std::vector<Tensor> grads;
+};
+
+// Value of f and the gradients of sum(f * proj) with respect to every input.
+ValueGrads run(const std::function<Var(const std::vector<Var>&)>& f,
+               const std::vector<Tensor>& inputs, const Tensor& proj) {
+  std::vector<Var> leaves;
+  for (const Tensor& t : inputs) leaves.emplace_back(t.clone(), true);
+  const Var y = f(leaves);
+  sum(y * Var(proj)).backward();
+  ValueGrads r{y.value(), {}};
+  for (const Var& l : leaves) r.grads.push_back(l.grad());
+  return r;
+}
+
+const char* name(CellKind kind) {
+  switch (kind) {
+    case CellKind::rnn_tanh:
+      return "rnn_tanh";
+    case CellKind::rnn_relu:
+      return "rnn_relu";
+    case CellKind::gru:
+      return "gru";
+    case CellKind::lstm:
+      return "lstm";
+  }
+  return "?";
+}
+
+const std::vector<CellKind> kAllKinds{CellKind::rnn_tanh, CellKind::rnn_relu, CellKind::gru,
+                                      CellKind::lstm};
+
+void check_against_composed(CellKind kind, std::int64_t T, std::int64_t B, std::int64_t I,
+                            std::int64_t H) {
+  INFO(name(kind) << " T=" << T << " B=" << B << " I=" << I << " H=" << H);
+  const std::vector<Tensor> in = make_inputs(kind, T, B, I, H, DType::f32, 42 + T + H);
+  Generator gen(7);
+  const Tensor proj = normal({kind == CellKind::lstm ? T + 1 : T, B, H}, 0, 1, gen);
+  const ValueGrads a = run([kind](const auto& v) { return fused(kind, v); }, in, proj);
+  const ValueGrads b = run([kind](const auto& v) { return composed(kind, v); }, in, proj);
+  REQUIRE(a.value.shape() == b.value.shape());
+  CHECK(allclose(a.value, b.value, 1e-5, 1e-5));
+  const char* names[] = {"x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"};
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::size_t n = kind == CellKind::lstm || i < 2 ? i : i + 1;
+    INFO("gradient of " << names[n] << ", max |diff| " << max_abs_diff(a.grads[i], b.grads[i]));
+    REQUIRE(a.grads[i].defined());
+    CHECK(allclose(a.grads[i], b.grads[i], 1e-5, 1e-5));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("fused_recurrent_layer equals the composed cells, f32", "[nn][fused]") {
+  for (CellKind kind : kAllKinds)
+    for (std::int64_t T : {1, 5}) check_against_composed(kind, T, 3, 5, 7);
+}
+
+TEST_CASE("fused_recurrent_layer: SIMD batches, tails, partial panels and threads", "[nn][fused]") {
+  // H = 37: two full f32 batches of 16 and a tail; B = 13: a full tile of rows and a partial one.
+  for (CellKind kind : kAllKinds) check_against_composed(kind, 3, 13, 4, 37);
+  // Enough work per step (> 4 MFLOP) for the time loops to split the batch between two threads,
+  // unevenly: rows 0-15 and 16-23.
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(2);
+  check_against_composed(CellKind::lstm, 2, 24, 3, 160);
+  check_against_composed(CellKind::gru, 2, 24, 3, 160);
+  omp_set_num_threads(threads);
+}
+
+TEST_CASE("fused_recurrent_layer passes gradcheck in f64", "[nn][fused]") {
+  for (CellKind kind : kAllKinds) {
+    INFO(name(kind));
+    const std::vector<Tensor> in = make_inputs(kind, 3, 2, 3, 4, DType::f64, 11);
+    const GradcheckResult r = gradcheck([kind](const auto& v) { return fused(kind, v); }, in);
+    INFO(r.report());
+    CHECK(r.ok);
+  }
+}
+
+TEST_CASE("fused_recurrent_layer: output layout and no recording under NoGradGuard",
+          "[nn][fused]") {
+  const std::vector<Tensor> in = make_inputs(CellKind::lstm, 4, 3, 2, 5, DType::f32, 3);
+  std::vector<Var> v;
+  for (const Tensor& t : in) v.emplace_back(t, true);
+  const Var y = fused(CellKind::lstm, v);
+  CHECK(y.shape() == Shape{5, 3, 5});
+  CHECK(y.op() == "fused_lstm");
+  NoGradGuard no_grad;
+  const Var z = fused(CellKind::lstm, v);
+  CHECK(z.is_leaf());
+  CHECK(allclose(y.value(), z.value(), 0, 0));
+}
+
+TEST_CASE("fused_recurrent_layer: shape errors name the shapes", "[nn][fused]") {
+  const std::vector<Tensor> in = make_inputs(CellKind::gru, 2, 3, 4, 5, DType::f32, 5);
+  std::vector<Var> v;
+  for (const Tensor& t : in) v.emplace_back(t);
+  // w_hh of an rnn given to a gru layer.
+  const Var bad_w_hh(zeros({5, 5}));
+  CHECK_THROWS_WITH(
+      nn::fused_recurrent_layer(CellKind::gru, v[0], v[1], Var(), v[2], bad_w_hh, v[4], v[5]),
+      Catch::Contains("w_hh must be [15, 5], got [5, 5]"));
+  CHECK_THROWS_WITH(
+      nn::fused_recurrent_layer(CellKind::gru, v[0], v[1], v[1], v[2], v[3], v[4], v[5]),
+      Catch::Contains("c0"));
+  CHECK_THROWS_WITH(
+      nn::fused_recurrent_layer(CellKind::gru, v[1], v[1], Var(), v[2], v[3], v[4], v[5]),
+      Catch::Contains("x must be [T, B, I]"));
+}
