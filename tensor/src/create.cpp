@@ -46,7 +46,7 @@ template <class T>
 Tensor from_vector(std::vector<T> values, Shape shape) {
   if (shape.empty()) shape = {static_cast<std::int64_t>(values.size())};  // default: 1-d
   check(numel_of(shape) == static_cast<std::int64_t>(values.size()), "from_vector: ",
-        values.size(), " values do not fill shape ", shape_str(shape));
+        values.size(), " values do not fill shape ", ShapePrinter{shape});
   Tensor out = Tensor::empty(shape, dtype_of<T>());
   std::copy(values.begin(), values.end(), out.data<T>());
   return out;

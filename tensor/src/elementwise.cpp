@@ -48,7 +48,7 @@ std::string_view name_of(UnaryOp op) {
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b) {
   check(a.defined() && b.defined(), op, ": operand is an undefined tensor");
   check(a.dtype() == b.dtype(), op, ": dtype mismatch: ", dtype_name(a.dtype()), " ",
-        shape_str(a.shape()), " vs ", dtype_name(b.dtype()), " ", shape_str(b.shape()));
+        ShapePrinter{a.shape()}, " vs ", dtype_name(b.dtype()), " ", ShapePrinter{b.shape()});
 }
 
 // Integer versions of the binary ops (no SIMD: i64 tensors hold token ids, not math).
@@ -233,8 +233,8 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
 }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
-  check(a.shape() == b.shape(), "max_abs_diff: shapes differ: ", shape_str(a.shape()), " vs ",
-        shape_str(b.shape()));
+  check(a.shape() == b.shape(), "max_abs_diff: shapes differ: ", ShapePrinter{a.shape()}, " vs ",
+        ShapePrinter{b.shape()});
   const auto va = a.to_vector<double>(), vb = b.to_vector<double>();
   double worst = 0;
   for (std::size_t i = 0; i < va.size(); ++i) {

@@ -12,7 +12,7 @@ namespace {
 void check_index_tensor(std::string_view op, const Tensor& index) {
   check(index.defined(), op, ": index is an undefined tensor");
   check(index.dtype() == DType::i64, op, ": index must be i64, got ", dtype_name(index.dtype()),
-        " ", shape_str(index.shape()));
+        " ", ShapePrinter{index.shape()});
 }
 
 // x viewed as [outer, extent, inner] around `axis` (contiguous copy when needed).
@@ -69,8 +69,8 @@ Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, con
   Shape expected(shape.begin(), shape.begin() + axis);
   expected.insert(expected.end(), index.shape().begin(), index.shape().end());
   expected.insert(expected.end(), shape.begin() + axis + 1, shape.end());
-  check(src.shape() == expected, "index_add: source shape ", shape_str(src.shape()),
-        " does not match ", shape_str(expected), " for destination ", shape_str(shape));
+  check(src.shape() == expected, "index_add: source shape ", ShapePrinter{src.shape()},
+        " does not match ", ShapePrinter{expected}, " for destination ", ShapePrinter{shape});
   Tensor out = zeros(shape, src.dtype());
   const AroundAxis a = around_axis(out, axis);
   const auto ids = checked_indices("index_add", index, a.extent, shape, axis);
@@ -96,10 +96,10 @@ static void walk_gather(std::string_view op, const Shape& data_shape, std::int64
                         const Tensor& index, Visit visit) {
   check_index_tensor(op, index);
   check(index.dim() == static_cast<std::int64_t>(data_shape.size()), op, ": index ",
-        shape_str(index.shape()), " must have the rank of ", shape_str(data_shape));
+        ShapePrinter{index.shape()}, " must have the rank of ", ShapePrinter{data_shape});
   for (std::int64_t d = 0; d < index.dim(); ++d)
     check(d == axis || index.shape()[d] <= data_shape[d], op, ": index ",
-          shape_str(index.shape()), " is larger than ", shape_str(data_shape), " on axis ", d);
+          ShapePrinter{index.shape()}, " is larger than ", ShapePrinter{data_shape}, " on axis ", d);
   const auto ids = index.to_vector<std::int64_t>();
   const Strides data_strides = contiguous_strides(data_shape);
   std::vector<std::int64_t> pos(index.dim(), 0);
@@ -136,8 +136,8 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
 
 Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
   axis = normalize_axis("scatter_add", axis, static_cast<std::int64_t>(shape.size()));
-  check(src.shape() == index.shape(), "scatter_add: source ", shape_str(src.shape()),
-        " and index ", shape_str(index.shape()), " differ");
+  check(src.shape() == index.shape(), "scatter_add: source ", ShapePrinter{src.shape()},
+        " and index ", ShapePrinter{index.shape()}, " differ");
   Tensor out = zeros(shape, src.dtype());
   const Tensor s = src.contiguous();
   visit_dtype(src.dtype(), [&]<class T>() {
@@ -179,7 +179,7 @@ Tensor concat(const std::vector<Tensor>& parts, std::int64_t axis) {
     bool same = p.dim() == first.dim();
     for (std::int64_t d = 0; same && d < p.dim(); ++d)
       same = d == axis || p.shape()[d] == first.shape()[d];
-    check(same, "concat: shapes ", shape_str(first.shape()), " and ", shape_str(p.shape()),
+    check(same, "concat: shapes ", ShapePrinter{first.shape()}, " and ", ShapePrinter{p.shape()},
           " differ outside axis ", axis);
     shape[axis] += p.shape()[axis];
   }
@@ -200,7 +200,7 @@ Tensor stack(const std::vector<Tensor>& parts, std::int64_t axis) {
     check(p.dtype() == parts.front().dtype(), "stack: dtype mismatch: ",
           dtype_name(parts.front().dtype()), " vs ", dtype_name(p.dtype()));
     check(p.shape() == parts.front().shape(), "stack: shapes differ: ",
-          shape_str(parts.front().shape()), " vs ", shape_str(p.shape()));
+          ShapePrinter{parts.front().shape()}, " vs ", ShapePrinter{p.shape()});
     expanded.push_back(p.unsqueeze(axis));
   }
   return concat(expanded, axis);
@@ -215,7 +215,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& size
     total += s;
   }
   check(total == x.shape()[axis], "split: sizes add up to ", total, " but axis ", axis,
-        " of shape ", shape_str(x.shape()), " has ", x.shape()[axis]);
+        " of shape ", ShapePrinter{x.shape()}, " has ", x.shape()[axis]);
   std::vector<Tensor> pieces;
   std::int64_t start = 0;
   for (auto s : sizes) {

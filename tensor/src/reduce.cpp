@@ -62,7 +62,7 @@ Tensor extremum(std::string_view op, const Tensor& x, const Axes& axes, bool kee
                 bool want_max) {
   const Reduction r = plan_reduction(op, x, axes);
   check(x.numel() > 0 || numel_of(r.kept) == 0, op, ": cannot reduce an empty tensor of shape ",
-        shape_str(x.shape()));
+        ShapePrinter{x.shape()});
   return visit_dtype(x.dtype(), [&]<class T>() {
     const T init = want_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
     auto acc = fold_into<T, T>(x, r, init, [want_max](T& a, T v) {
@@ -80,7 +80,7 @@ Tensor arg_extremum(std::string_view op, const Tensor& x, std::int64_t axis, boo
                     bool want_max) {
   check(x.defined(), op, ": operand is an undefined tensor");
   axis = normalize_axis(op, axis, x.dim());
-  check(x.shape()[axis] > 0, op, ": axis ", axis, " of shape ", shape_str(x.shape()), " is empty");
+  check(x.shape()[axis] > 0, op, ": axis ", axis, " of shape ", ShapePrinter{x.shape()}, " is empty");
   // Move the axis last (the others keep their order) and walk contiguous rows.
   std::vector<std::int64_t> order;
   for (std::int64_t i = 0; i < x.dim(); ++i)
@@ -157,7 +157,7 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   check(static_cast<std::int64_t>(shape.size()) <= x.dim(), "sum_to: cannot sum shape ",
-        shape_str(x.shape()), " to the larger rank ", shape_str(shape));
+        ShapePrinter{x.shape()}, " to the larger rank ", ShapePrinter{shape});
   const std::int64_t lead = x.dim() - static_cast<std::int64_t>(shape.size());
   Axes axes;
   for (std::int64_t i = 0; i < x.dim(); ++i) {
@@ -166,8 +166,8 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
     } else if (shape[i - lead] == 1 && x.shape()[i] != 1) {
       axes.push_back(i);
     } else {
-      check(shape[i - lead] == x.shape()[i], "sum_to: shape ", shape_str(x.shape()),
-            " is not a broadcast of ", shape_str(shape));
+      check(shape[i - lead] == x.shape()[i], "sum_to: shape ", ShapePrinter{x.shape()},
+            " is not a broadcast of ", ShapePrinter{shape});
     }
   }
   if (axes.empty()) return x.reshape(shape);

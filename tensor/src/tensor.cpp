@@ -20,7 +20,7 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides,
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (auto extent : shape)
-    check(extent >= 0, "empty: negative extent in shape ", shape_str(shape));
+    check(extent >= 0, "empty: negative extent in shape ", ShapePrinter{shape});
   auto storage = std::make_shared<Storage>(numel_of(shape) * dtype_size(dtype));
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
@@ -40,17 +40,17 @@ bool Tensor::is_contiguous() const {
 
 double Tensor::item() const {
   check(defined() && numel() == 1, "item: needs a tensor with exactly one element, got shape ",
-        shape_str(shape_));
+        ShapePrinter{shape_});
   return at(std::vector<std::int64_t>(shape_.size(), 0));
 }
 
 double Tensor::at(const std::vector<std::int64_t>& index) const {
   check(static_cast<std::int64_t>(index.size()) == dim(), "at: ", index.size(),
-        " indices for a tensor of shape ", shape_str(shape_));
+        " indices for a tensor of shape ", ShapePrinter{shape_});
   std::int64_t offset = offset_;
   for (std::size_t i = 0; i < index.size(); ++i) {
     check(index[i] >= 0 && index[i] < shape_[i], "at: index ", index[i], " out of range for axis ",
-          i, " of shape ", shape_str(shape_));
+          i, " of shape ", ShapePrinter{shape_});
     offset += index[i] * strides_[i];
   }
   return visit_dtype(dtype_, [&]<class T>() {
@@ -80,20 +80,20 @@ static Shape infer_shape(std::string_view op, Shape shape, std::int64_t numel,
   std::int64_t known = 1, unknown = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      check(unknown < 0, op, ": more than one -1 in ", shape_str(shape));
+      check(unknown < 0, op, ": more than one -1 in ", ShapePrinter{shape});
       unknown = static_cast<std::int64_t>(i);
     } else {
-      check(shape[i] >= 0, op, ": negative extent in ", shape_str(shape));
+      check(shape[i] >= 0, op, ": negative extent in ", ShapePrinter{shape});
       known *= shape[i];
     }
   }
   if (unknown >= 0) {
-    check(known != 0 && numel % known == 0, op, ": cannot reshape ", shape_str(from), " to ",
-          shape_str(shape));
+    check(known != 0 && numel % known == 0, op, ": cannot reshape ", ShapePrinter{from}, " to ",
+          ShapePrinter{shape});
     shape[unknown] = numel / known;
   }
-  check(numel_of(shape) == numel, op, ": cannot reshape ", shape_str(from), " (", numel,
-        " elements) to ", shape_str(shape));
+  check(numel_of(shape) == numel, op, ": cannot reshape ", ShapePrinter{from}, " (", numel,
+        " elements) to ", ShapePrinter{shape});
   return shape;
 }
 
@@ -133,7 +133,7 @@ Tensor Tensor::view(const Shape& shape) const {
   const Shape target = infer_shape("view", shape, numel(), shape_);
   Strides strides;
   check(view_strides(shape_, strides_, target, strides), "view: cannot view shape ",
-        shape_str(shape_), " with strides ", shape_str(strides_), " as ", shape_str(target),
+        ShapePrinter{shape_}, " with strides ", ShapePrinter{strides_}, " as ", ShapePrinter{target},
         " without a copy; use reshape()");
   return Tensor(storage_, target, strides, offset_, dtype_);
 }
@@ -148,7 +148,7 @@ Tensor Tensor::reshape(const Shape& shape) const {
 
 Tensor Tensor::permute(const std::vector<std::int64_t>& order) const {
   check(static_cast<std::int64_t>(order.size()) == dim(), "permute: order has ", order.size(),
-        " axes for a tensor of shape ", shape_str(shape_));
+        " axes for a tensor of shape ", ShapePrinter{shape_});
   Shape shape(order.size());
   Strides strides(order.size());
   std::vector<bool> seen(order.size(), false);
@@ -173,7 +173,7 @@ Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const {
 }
 
 Tensor Tensor::t() const {
-  check(dim() == 2, "t: needs a 2-d tensor, got shape ", shape_str(shape_));
+  check(dim() == 2, "t: needs a 2-d tensor, got shape ", ShapePrinter{shape_});
   return transpose(0, 1);
 }
 
@@ -199,7 +199,7 @@ Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t stop,
 Tensor Tensor::narrow(std::int64_t axis, std::int64_t start, std::int64_t length) const {
   axis = normalize_axis("narrow", axis, dim());
   check(start >= 0 && length >= 0 && start + length <= shape_[axis], "narrow: range [", start,
-        ", ", start + length, ") out of bounds for axis ", axis, " of shape ", shape_str(shape_));
+        ", ", start + length, ") out of bounds for axis ", axis, " of shape ", ShapePrinter{shape_});
   return slice(axis, start, start + length);
 }
 
@@ -207,7 +207,7 @@ Tensor Tensor::select(std::int64_t axis, std::int64_t index) const {
   axis = normalize_axis("select", axis, dim());
   const std::int64_t extent = shape_[axis];
   check(index >= -extent && index < extent, "select: index ", index, " out of range for axis ",
-        axis, " of shape ", shape_str(shape_));
+        axis, " of shape ", ShapePrinter{shape_});
   if (index < 0) index += extent;
   Shape shape = shape_;
   Strides strides = strides_;
@@ -217,14 +217,14 @@ Tensor Tensor::select(std::int64_t axis, std::int64_t index) const {
 }
 
 Tensor Tensor::expand(const Shape& shape) const {
-  check(shape.size() >= shape_.size(), "expand: cannot expand shape ", shape_str(shape_), " to ",
-        shape_str(shape), " of lower rank");
+  check(shape.size() >= shape_.size(), "expand: cannot expand shape ", ShapePrinter{shape_}, " to ",
+        ShapePrinter{shape}, " of lower rank");
   const std::size_t lead = shape.size() - shape_.size();
   Shape out_shape = shape;
   Strides strides(shape.size(), 0);
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (i < lead) {
-      check(shape[i] >= 0, "expand: negative extent in ", shape_str(shape));
+      check(shape[i] >= 0, "expand: negative extent in ", ShapePrinter{shape});
       continue;  // new leading axes have stride 0
     }
     const std::int64_t from = shape_[i - lead];
@@ -233,8 +233,8 @@ Tensor Tensor::expand(const Shape& shape) const {
     if (from == to) {
       strides[i] = strides_[i - lead];
     } else {
-      check(from == 1, "expand: cannot expand shape ", shape_str(shape_), " to ",
-            shape_str(shape));
+      check(from == 1, "expand: cannot expand shape ", ShapePrinter{shape_}, " to ",
+            ShapePrinter{shape});
     }
   }
   return Tensor(storage_, out_shape, strides, offset_, dtype_);
@@ -322,8 +322,8 @@ Tensor& Tensor::fill_(double value) {
 
 // In-place arithmetic: compute out of place, then copy back (the result's shape must be ours).
 static Tensor& assign_result(Tensor& self, const Tensor& result, std::string_view op) {
-  check(result.shape() == self.shape(), op, ": result shape ", shape_str(result.shape()),
-        " does not match the destination ", shape_str(self.shape()));
+  check(result.shape() == self.shape(), op, ": result shape ", ShapePrinter{result.shape()},
+        " does not match the destination ", ShapePrinter{self.shape()});
   return self.copy_(result);
 }
 

@@ -65,8 +65,9 @@ namespace {
 
 using fused::Kernels;
 
-// Threads for the time loops: whole register tiles of rows per thread, and only when a step has
-// enough work to pay for a second thread (measured with bench_rnn: ~2 MFLOP per step).
+// Threads for the time loops: whole register tiles (8 rows) per thread, and at least ~2 MFLOP of
+// step GEMM per thread and step (an estimate, like wengert::gemm's threshold; not yet tuned: the
+// shared machine was too loaded to time 2 threads when this was written).
 struct RowSplit {
   int threads = 1;
   std::int64_t chunk = 0;  // rows per thread (the last may get fewer)
@@ -282,13 +283,13 @@ void check_shapes(CellKind kind, const Var& x, const Var& h0, const Var& c0, con
   const bool lstm = kind == CellKind::lstm;
   check(lstm == c0.defined(), op, ": c0 must be given for lstm and only for lstm");
   check(x.dim() == 3 && x.size(0) >= 1, op, ": x must be [T, B, I] with T >= 1, got ",
-        shape_str(x.shape()));
-  check(h0.dim() == 2, op, ": h0 must be [B, H], got ", shape_str(h0.shape()));
+        ShapePrinter{x.shape()});
+  check(h0.dim() == 2, op, ": h0 must be [B, H], got ", ShapePrinter{h0.shape()});
   const std::int64_t B = x.size(1), I = x.size(2), H = h0.size(1);
   const std::int64_t GH = gate_count(kind) * H;
   auto expect = [&](const Var& v, const Shape& shape, const char* name) {
-    check(v.shape() == shape, op, ": ", name, " must be ", shape_str(shape), ", got ",
-          shape_str(v.shape()), " (x ", shape_str(x.shape()), ", h0 ", shape_str(h0.shape()), ", ",
+    check(v.shape() == shape, op, ": ", name, " must be ", ShapePrinter{shape}, ", got ",
+          ShapePrinter{v.shape()}, " (x ", ShapePrinter{x.shape()}, ", h0 ", ShapePrinter{h0.shape()}, ", ",
           gate_count(kind), " gate blocks)");
     check(v.dtype() == x.dtype(), op, ": ", name, " has dtype ", dtype_name(v.dtype()), ", x has ",
           dtype_name(x.dtype()));

@@ -24,7 +24,7 @@ SoftmaxDecoder::SoftmaxDecoder(std::int64_t hidden, std::int64_t vocab, Generato
 
 Var SoftmaxDecoder::forward(const Var& h) const {
   check(h.dim() >= 1 && h.size(-1) == hidden_, "SoftmaxDecoder(", hidden_, " -> ", vocab_,
-        "): input ", shape_str(h.shape()), " must end in ", hidden_);
+        "): input ", ShapePrinter{h.shape()}, " must end in ", hidden_);
   return linear(h, weight_, bias_);  // [..., V]
 }
 
@@ -34,7 +34,7 @@ Tensor SoftmaxDecoder::sample(const Tensor& logits, const SamplingOptions& optio
                               Generator& gen) {
   check(logits.dim() == 2 && logits.size(1) > 0 && is_floating(logits.dtype()),
         "SoftmaxDecoder::sample: logits must be floating [B, V], got ", dtype_name(logits.dtype()),
-        " ", shape_str(logits.shape()));
+        " ", ShapePrinter{logits.shape()});
   check(options.temperature >= 0.0, "SoftmaxDecoder::sample: temperature must be >= 0, got ",
         options.temperature);
   check(options.top_k >= 0, "SoftmaxDecoder::sample: top_k must be >= 0, got ", options.top_k);

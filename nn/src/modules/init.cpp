@@ -10,7 +10,7 @@ namespace {
 // fan_in = shape[1] * receptive, fan_out = shape[0] * receptive (PyTorch's
 // _calculate_fan_in_and_fan_out).
 std::pair<std::int64_t, std::int64_t> fans(const char* op, const Shape& shape) {
-  check(shape.size() >= 2, op, ": needs a shape of rank >= 2, got ", shape_str(shape));
+  check(shape.size() >= 2, op, ": needs a shape of rank >= 2, got ", ShapePrinter{shape});
   std::int64_t receptive = 1;
   for (std::size_t i = 2; i < shape.size(); ++i) receptive *= shape[i];
   return {shape[1] * receptive, shape[0] * receptive};
@@ -34,7 +34,7 @@ Tensor xavier_uniform(const Shape& shape, Generator& gen, double gain, DType dty
 }
 
 Tensor orthogonal(const Shape& shape, Generator& gen, double gain, DType dtype) {
-  check(shape.size() >= 2, "orthogonal: needs a shape of rank >= 2, got ", shape_str(shape));
+  check(shape.size() >= 2, "orthogonal: needs a shape of rank >= 2, got ", ShapePrinter{shape});
   const std::int64_t rows = shape[0], cols = numel_of(shape) / std::max<std::int64_t>(rows, 1);
   // Work on a p x q matrix with p >= q (the transpose when rows < cols), column-major in `a`.
   const bool transposed = rows < cols;

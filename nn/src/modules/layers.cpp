@@ -6,9 +6,9 @@
 namespace wengert::nn {
 
 Var linear(const Var& x, const Var& weight, const Var& bias) {
-  check(weight.dim() == 2, "linear: weight must be [out, in], got ", shape_str(weight.shape()));
-  check(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input ", shape_str(x.shape()),
-        " does not end in in_features = ", weight.size(1), " (weight ", shape_str(weight.shape()),
+  check(weight.dim() == 2, "linear: weight must be [out, in], got ", ShapePrinter{weight.shape()});
+  check(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input ", ShapePrinter{x.shape()},
+        " does not end in in_features = ", weight.size(1), " (weight ", ShapePrinter{weight.shape()},
         ")");
   const Var y = matmul(x, transpose(weight, 0, 1));  // [..., in] @ [in, out] -> [..., out]
   return bias.defined() ? y + bias : y;
@@ -24,7 +24,7 @@ Linear::Linear(std::int64_t in, std::int64_t out, Generator& gen, bool bias, DTy
 
 Var Linear::forward(const Var& x) const {
   check(x.dim() >= 1 && x.size(-1) == in_, "Linear(", in_, " -> ", out_, "): input ",
-        shape_str(x.shape()), " must end in ", in_);
+        ShapePrinter{x.shape()}, " must end in ", in_);
   return linear(x, weight_, bias_);
 }
 
@@ -36,10 +36,10 @@ Embedding::Embedding(std::int64_t num, std::int64_t dim, Generator& gen, DType d
 
 Var Embedding::forward(const Tensor& ids) const {
   check(ids.dtype() == DType::i64, "Embedding(", num_, ", ", dim_, "): ids must be i64, got ",
-        dtype_name(ids.dtype()), " ", shape_str(ids.shape()));
+        dtype_name(ids.dtype()), " ", ShapePrinter{ids.shape()});
   for (const std::int64_t id : ids.to_vector<std::int64_t>())
     check(id >= 0 && id < num_, "Embedding(", num_, ", ", dim_, "): id ", id, " out of range [0, ",
-          num_, ") in ids ", shape_str(ids.shape()));
+          num_, ") in ids ", ShapePrinter{ids.shape()});
   return index_select(weight_, 0, ids);  // [...] -> [..., dim]
 }
 

@@ -129,11 +129,11 @@ void Module::load_state_dict(const NamedTensors& state) {
     expected_names.emplace(name, nullptr);
     const auto it = given.find(name);
     check(it != given.end(), "load_state_dict: missing tensor '", name, "' (expected ",
-          shape_str(p.shape()), " ", dtype_name(p.dtype()), ")");
+          ShapePrinter{p.shape()}, " ", dtype_name(p.dtype()), ")");
     const Tensor& t = *it->second;
     check(t.defined(), "load_state_dict: tensor '", name, "' is undefined");
     check(t.shape() == p.shape(), "load_state_dict: tensor '", name, "' has shape ",
-          shape_str(t.shape()), ", the module expects ", shape_str(p.shape()));
+          ShapePrinter{t.shape()}, ", the module expects ", ShapePrinter{p.shape()});
     check(t.dtype() == p.dtype(), "load_state_dict: tensor '", name, "' has dtype ",
           dtype_name(t.dtype()), ", the module expects ", dtype_name(p.dtype()));
   }

@@ -71,7 +71,7 @@ RecurrentState Recurrent::initial_state(std::int64_t batch) const {
 void Recurrent::check_input(const Var& x, const RecurrentState& state) const {
   const std::string name = type_name();
   check(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0 && x.size(2) == input_size_, name,
-        ": input must be [T, B, ", input_size_, "] with T, B > 0, got ", shape_str(x.shape()));
+        ": input must be [T, B, ", input_size_, "] with T, B > 0, got ", ShapePrinter{x.shape()});
   check(x.dtype() == dtype_, name, ": input dtype ", dtype_name(x.dtype()),
         " differs from the weights' ", dtype_name(dtype_));
   if (state.empty()) return;
@@ -80,9 +80,10 @@ void Recurrent::check_input(const Var& x, const RecurrentState& state) const {
     check(static_cast<std::int64_t>(vs.size()) == num_layers_, name, ": state.", what, " has ",
           vs.size(), " entries, expected one per layer (", num_layers_, ")");
     for (std::size_t l = 0; l < vs.size(); ++l)
-      check(vs[l].defined() && vs[l].shape() == hshape, name, ": state.", what, "[", l,
-            "] must be ", shape_str(hshape), " for input ", shape_str(x.shape()), ", got ",
-            vs[l].defined() ? shape_str(vs[l].shape()) : std::string("undefined"));
+      if (!vs[l].defined() || vs[l].shape() != hshape)
+        fail(name, ": state.", what, "[", l, "] must be ", shape_str(hshape), " for input ",
+             shape_str(x.shape()), ", got ",
+             vs[l].defined() ? shape_str(vs[l].shape()) : std::string("undefined"));
   };
   check_list(state.h, "h");
   if (kind_ == CellKind::lstm)

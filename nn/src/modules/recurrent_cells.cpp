@@ -98,12 +98,12 @@ CellModule::CellModule(CellKind kind, std::int64_t input_size, std::int64_t hidd
 CellState CellModule::step(const Var& x, const CellState& state) const {
   const std::string name = type_name();
   check(x.dim() == 2 && x.size(1) == input_size_, name, "(", input_size_, ", ", hidden_size_,
-        "): input must be [B, ", input_size_, "], got ", shape_str(x.shape()));
+        "): input must be [B, ", input_size_, "], got ", ShapePrinter{x.shape()});
   const Shape hshape{x.size(0), hidden_size_};
   const auto state_or_zeros = [&](const Var& v, const char* what) {
     if (!v.defined()) return Var(zeros(hshape, dtype_));
     check(v.shape() == hshape, name, "(", input_size_, ", ", hidden_size_, "): ", what, " must be ",
-          shape_str(hshape), " for input ", shape_str(x.shape()), ", got ", shape_str(v.shape()));
+          ShapePrinter{hshape}, " for input ", ShapePrinter{x.shape()}, ", got ", ShapePrinter{v.shape()});
     return v;
   };
   CellState s{state_or_zeros(state.h, "h"), {}};

@@ -76,7 +76,7 @@ void Optimizer::load_state(const NamedTensors& state) {
     check(t.defined(), "optimizer load_state: '", name, "' is an undefined tensor");
     if (name == "lr") {
       check(t.numel() == 1 && is_floating(t.dtype()), "optimizer load_state: 'lr' must be one ",
-            "floating value, got ", t.dtype(), " ", shape_str(t.shape()));
+            "floating value, got ", t.dtype(), " ", ShapePrinter{t.shape()});
       lr = t.item();
       check(std::isfinite(lr) && lr >= 0, "optimizer load_state: 'lr' is ", lr);
       continue;
@@ -88,7 +88,7 @@ void Optimizer::load_state(const NamedTensors& state) {
     const auto i = static_cast<std::size_t>(index);
     if (base == "step") {
       check(t.numel() == 1 && t.dtype() == DType::i64, "optimizer load_state: '", name,
-            "' must be one i64 value, got ", t.dtype(), " ", shape_str(t.shape()));
+            "' must be one i64 value, got ", t.dtype(), " ", ShapePrinter{t.shape()});
       check(!seen_step[i], "optimizer load_state: '", name, "' appears twice");
       seen_step[i] = true;
       steps[i] = static_cast<std::int64_t>(t.item());
@@ -100,8 +100,8 @@ void Optimizer::load_state(const NamedTensors& state) {
     check(k < buffer_names_.size(), "optimizer load_state: unexpected entry '", name, "'");
     const Tensor& p = params_[i].value();
     check(t.shape() == p.shape() && t.dtype() == p.dtype(), "optimizer load_state: '", name,
-          "' is ", t.dtype(), " ", shape_str(t.shape()), ", parameter ", i, " is ", p.dtype(), " ",
-          shape_str(p.shape()));
+          "' is ", t.dtype(), " ", ShapePrinter{t.shape()}, ", parameter ", i, " is ", p.dtype(), " ",
+          ShapePrinter{p.shape()});
     check(!buffers[k][i].defined(), "optimizer load_state: '", name, "' appears twice");
     buffers[k][i] = t.clone();
   }

@@ -29,10 +29,15 @@ struct BlockSizes {
 template <class Arch>
 struct GemmConfig;
 
-// Zen 5 (Turin, 2 x 512-bit FMA pipes, 48 KB L1d, 1 MB L2, 32 MB L3 per CCD).
-// Tuned with bench/bench_gemm.cpp: the tile was chosen among 16x28, 32x12, 32x14, 48x8 by single-
-// thread f32 speed on square and M = 32 shapes; kc, mc, nc then swept by powers of two and
-// neighbours, keeping the fastest (differences under ~3 % are noise on this shared machine).
+// Zen 5 (2 x 512-bit FMA pipes, 48 KB L1d, 1 MB L2 per core, 32 MB L3). How these were tuned:
+// bench/bench_gemm.cpp, 1 thread, f32 squares 512/2048 and the M = 32 shapes, each candidate
+// run round-robin against the others (the machine is shared; per-run noise is ~5 %).
+// - tile: 32x12 kept over 48x8, 32x14, 64x6 (no better, worse edge waste on 1024 or 32 columns)
+//   and 16x28 (~10 % slower: one A load per 28 broadcasts makes it load-bound);
+// - kc x mc: 384x192, 384x256, 256x256, 256x384, 192x384, 512x96, 512x192 all within ~3 % on
+//   squares; kc = 384 is a little better on M = 32 (fewer passes over C). With 384x256 the
+//   B micro-panel (kc x nr, 18 KB) stays in L1, the A block (384 KB) in L2, and the B panel
+//   (kc x nc, 6 MB) in L3. f64: the same tile, kc = 256 so its B micro-panel is 24 KB.
 template <>
 struct GemmConfig<xsimd::avx512f> {
   static constexpr const char* name = "avx512";
@@ -41,7 +46,7 @@ struct GemmConfig<xsimd::avx512f> {
 };
 
 // AVX2 + FMA, 16 ymm registers: the classic 2-vector x 6 tile (12 accumulators, 2 loads of A,
-// 1 broadcast of B). Not tuned on this machine beyond checking it beats SSE2 by ~2x.
+// 1 broadcast of B). Not tuned: this machine dispatches to AVX-512; tests force it for coverage.
 template <>
 struct GemmConfig<xsimd::fma3<xsimd::avx2>> {
   static constexpr const char* name = "avx2";
