@@ -105,6 +105,11 @@ int main(int argc, char** argv) {
   t->add_option("--seed", rc.train.seed, "random seed (initialisation, batches, dropout)")
       ->capture_default_str();
   t->add_option("--threads", rc.threads, "OpenMP threads; 0 = default")->capture_default_str();
+  t->add_option("--time-limit", train.time_limit,
+                "seconds of training after which no new epoch starts (equal-time comparisons); "
+                "0 = none")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   t->add_option("--out", out_dir, "run folder (default runs/<date-time>)");
   t->add_flag("--resume", train.resume, "continue the run in --out from its checkpoint");
 

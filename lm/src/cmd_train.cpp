@@ -58,6 +58,12 @@ RunConfig resumed_config(const TrainCommand& command, const RunPaths& paths) {
   return config;
 }
 
+double training_seconds(const std::vector<EpochStats>& history) {
+  double seconds = 0;
+  for (const EpochStats& s : history) seconds += s.seconds;
+  return seconds;
+}
+
 }  // namespace
 
 int run_train(const TrainCommand& command, std::ostream& out) {
@@ -127,6 +133,8 @@ int run_train(const TrainCommand& command, std::ostream& out) {
   trainer.on_batch = [&](const BatchStats& s) { progress.batch(s); };
   trainer.on_epoch = [&](const EpochStats& s) {
     progress.epoch(s);
+    if (command.time_limit > 0 && training_seconds(trainer.history()) >= command.time_limit)
+      trainer.set_epochs(s.epoch);  // no new epoch; the run ends (and resumes) like a shorter one
     trainer.save_checkpoint(paths.checkpoint());
     nn::save_module(paths.model(), trainer.model(), {{"epoch", std::to_string(s.epoch)}});
     write_csv_log(paths.csv(), trainer.history());
@@ -142,8 +150,7 @@ int run_train(const TrainCommand& command, std::ostream& out) {
     return 130;
   }
   const EpochStats& last = trainer.history().back();
-  double seconds = 0;
-  for (const EpochStats& s : trainer.history()) seconds += s.seconds;
+  const double seconds = training_seconds(trainer.history());
   out << std::fixed << std::setprecision(2) << "done: train perplexity " << last.train_ppl
       << ", validation perplexity " << last.val_ppl << " after " << last.epoch << " epochs ("
       << std::setprecision(1) << seconds << " s of training); wrote " << paths.model().string()

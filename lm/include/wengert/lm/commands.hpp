@@ -19,6 +19,7 @@ struct TrainCommand {
   RunConfig config;           // from the flags; vocab_size comes from the tokenizer
   std::filesystem::path out;  // the run folder
   bool resume = false;        // continue the run in `out` exactly where its checkpoint stands
+  double time_limit = 0;      // seconds of training after which no new epoch starts; 0 = none
   // Flags given on the command line (long names without "--"). With --resume, any of them other
   // than epochs, threads and corpus must agree with the stored config.
   std::set<std::string> given;
