@@ -22,6 +22,7 @@
 #include <wengert/autograd.hpp>
 #include <wengert/nn/clip.hpp>
 #include <wengert/nn/fused_recurrent.hpp>
+#include <wengert/nn/recurrent.hpp>
 #include <wengert/nn/optim.hpp>
 
 namespace {
@@ -139,20 +140,6 @@ void BM_rnn_infer(benchmark::State& state, CellKind kind, std::int64_t H, std::i
   report(state, cpu_start);
 }
 
-const char* kind_name(CellKind kind) {
-  switch (kind) {
-    case CellKind::rnn_tanh:
-      return "rnn_tanh";
-    case CellKind::rnn_relu:
-      return "rnn_relu";
-    case CellKind::gru:
-      return "gru";
-    case CellKind::lstm:
-      return "lstm";
-  }
-  return "?";
-}
-
 // Registered by hand to give readable names: BM_rnn_train/lstm/H:256/L:1/thr:2.
 struct Register {
   Register() {
@@ -168,8 +155,8 @@ struct Register {
     for (const Row& r : rows)
       for (int threads : {1, 2}) {
         const std::string name = std::string(r.train ? "BM_rnn_train/" : "BM_rnn_infer/") +
-                                 kind_name(r.kind) + "/H:" + std::to_string(r.H) +
-                                 "/L:" + std::to_string(r.layers) +
+                                 std::string(nn::cell_kind_name(r.kind)) +
+                                 "/H:" + std::to_string(r.H) + "/L:" + std::to_string(r.layers) +
                                  "/thr:" + std::to_string(threads);
         benchmark::RegisterBenchmark(name.c_str(), r.train ? BM_rnn_train : BM_rnn_infer, r.kind,
                                      r.H, r.layers, threads)

@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
   t->add_option("--val-fraction", rc.data.val_fraction,
                 "fraction of tokens held out for validation (the end)")
       ->capture_default_str();
+  t->add_option("--max-tokens", rc.data.max_tokens,
+                "use only the first N tokens of the corpus, as d2l's load_data_time_machine does "
+                "(10000); 0 = all")
+      ->capture_default_str();
   t->add_option("--cell", cell, "recurrent cell: rnn, gru or lstm")
       ->capture_default_str()
       ->check(CLI::IsMember({"rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}));

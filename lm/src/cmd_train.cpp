@@ -25,6 +25,7 @@ constexpr std::pair<const char*, const char*> fixed_on_resume[] = {
     {"merges", "/data/merges"},
     {"normalize", "/data/normalize"},
     {"val-fraction", "/data/val_fraction"},
+    {"max-tokens", "/data/max_tokens"},
     {"cell", "/model/cell"},
     {"hidden", "/model/hidden"},
     {"layers", "/model/layers"},
@@ -91,7 +92,10 @@ int run_train(const TrainCommand& command, std::ostream& out) {
   }
   config.model.vocab_size = tokenizer->vocab_size();
   config.model.validate();
-  TokenSplit split = split_tokens(tokenizer->encode(text), config.data.val_fraction);
+  std::vector<std::int64_t> ids = tokenizer->encode(text);
+  if (config.data.max_tokens > 0 && std::ssize(ids) > config.data.max_tokens)
+    ids.resize(static_cast<std::size_t>(config.data.max_tokens));
+  TokenSplit split = split_tokens(std::move(ids), config.data.val_fraction);
   const auto train_tokens = split.train.size(), val_tokens = split.val.size();
   Trainer trainer(config.model, config.train, std::move(split.train), std::move(split.val));
   if (command.resume) {

@@ -71,6 +71,7 @@ void DataConfig::validate() const {
         "--normalize: expected none, lower or letters, got '", normalize, "'");
   check(val_fraction >= 0 && val_fraction < 1, "--val-fraction must be in [0, 1), got ",
         val_fraction);
+  check(max_tokens >= 0, "--max-tokens must be >= 0, got ", max_tokens);
 }
 
 void to_json(nlohmann::json& out, const ModelConfig& c) {
@@ -121,7 +122,8 @@ void to_json(nlohmann::json& out, const DataConfig& c) {
          {"tokenizer", c.tokenizer},
          {"merges", c.merges},
          {"normalize", c.normalize},
-         {"val_fraction", c.val_fraction}};
+         {"val_fraction", c.val_fraction},
+         {"max_tokens", c.max_tokens}};
 }
 void from_json(const nlohmann::json& in, DataConfig& c) {
   c.corpus = in.value("corpus", c.corpus);
@@ -129,6 +131,7 @@ void from_json(const nlohmann::json& in, DataConfig& c) {
   c.merges = in.value("merges", c.merges);
   c.normalize = in.value("normalize", c.normalize);
   c.val_fraction = in.value("val_fraction", c.val_fraction);
+  c.max_tokens = in.value("max_tokens", c.max_tokens);
 }
 
 void to_json(nlohmann::json& out, const RunConfig& c) {

@@ -9,6 +9,7 @@
 #include <vector>
 #include <wengert/autograd.hpp>
 #include <wengert/nn/fused_recurrent.hpp>
+#include <wengert/nn/recurrent.hpp>
 
 namespace {
 
@@ -97,26 +98,12 @@ ValueGrads run(const std::function<Var(const std::vector<Var>&)>& f,
   return r;
 }
 
-const char* name(CellKind kind) {
-  switch (kind) {
-    case CellKind::rnn_tanh:
-      return "rnn_tanh";
-    case CellKind::rnn_relu:
-      return "rnn_relu";
-    case CellKind::gru:
-      return "gru";
-    case CellKind::lstm:
-      return "lstm";
-  }
-  return "?";
-}
-
 const std::vector<CellKind> kAllKinds{CellKind::rnn_tanh, CellKind::rnn_relu, CellKind::gru,
                                       CellKind::lstm};
 
 void check_against_composed(CellKind kind, std::int64_t T, std::int64_t B, std::int64_t I,
                             std::int64_t H) {
-  INFO(name(kind) << " T=" << T << " B=" << B << " I=" << I << " H=" << H);
+  INFO(nn::cell_kind_name(kind) << " T=" << T << " B=" << B << " I=" << I << " H=" << H);
   const std::vector<Tensor> in = make_inputs(kind, T, B, I, H, DType::f32, 42 + T + H);
   Generator gen(7);
   const Tensor proj = normal({kind == CellKind::lstm ? T + 1 : T, B, H}, 0, 1, gen);
@@ -154,7 +141,7 @@ TEST_CASE("fused_recurrent_layer: SIMD batches, tails, partial panels and thread
 
 TEST_CASE("fused_recurrent_layer passes gradcheck in f64", "[nn][fused]") {
   for (CellKind kind : kAllKinds) {
-    INFO(name(kind));
+    INFO(nn::cell_kind_name(kind));
     const std::vector<Tensor> in = make_inputs(kind, 3, 2, 3, 4, DType::f64, 11);
     const GradcheckResult r = gradcheck([kind](const auto& v) { return fused(kind, v); }, in);
     INFO(r.report());

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <map>
 #include <wengert/tensor/error.hpp>
+#include <wengert/tensor/random.hpp>
 #include <wengert/text/bpe_tokenizer.hpp>
-#include <wengert/text/rng.hpp>
 #include <wengert/text/word_tokenizer.hpp>
 
 #include "text_test_util.hpp"
@@ -57,7 +57,7 @@ std::vector<BPEMerge> naive_train(std::string_view corpus, std::int64_t num_merg
   return merges;
 }
 
-std::string random_bytes(SplitMix64& rng, std::size_t n, int alphabet = 256) {
+std::string random_bytes(wengert::Generator& rng, std::size_t n, int alphabet = 256) {
   std::string s(n, '\0');
   for (char& c : s) c = static_cast<char>(rng.below(static_cast<std::uint64_t>(alphabet)));
   return s;
@@ -76,7 +76,7 @@ TEST_CASE("bpe: pre-tokenizer chunks are lossless and keep words together", "[te
   const auto chunks = split_bpe_chunks(long_run);
   CHECK(chunks.size() == 3u);
   CHECK(chunks[0].size() == max_chunk_bytes);
-  SplitMix64 rng(1);
+  wengert::Generator rng(1);
   for (int trial = 0; trial < 50; ++trial) {
     const std::string s = random_bytes(rng, rng.below(400), trial % 2 ? 256 : 40);
     std::string joined;
@@ -122,7 +122,7 @@ TEST_CASE("bpe: training to a vocabulary size is deterministic and compresses", 
 
 TEST_CASE("bpe: heap kernel equals the reference kernel", "[text][bpe]") {
   const BPETokenizer tok = BPETokenizer::train(slice(20000), {.num_merges = 300});
-  SplitMix64 rng(7);
+  wengert::Generator rng(7);
   const std::string alphabet = "etaoin shrdlu";
   for (int trial = 0; trial < 200; ++trial) {
     std::string chunk(1 + rng.below(120), ' ');

@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <wengert/tensor/error.hpp>
+#include <wengert/tensor/random.hpp>
 #include <wengert/text/bpe_tokenizer.hpp>
 #include <wengert/text/char_tokenizer.hpp>
-#include <wengert/text/rng.hpp>
 #include <wengert/text/utf8.hpp>
 #include <wengert/text/word_tokenizer.hpp>
 
@@ -15,7 +15,7 @@ using namespace wengert::text;
 
 namespace {
 
-std::string random_text(SplitMix64& rng) {
+std::string random_text(wengert::Generator& rng) {
   std::string s(rng.below(300), '\0');
   const int mode = static_cast<int>(rng.below(3));  // any byte / mostly ASCII / UTF-8 soup
   for (char& c : s) {
@@ -39,7 +39,7 @@ TEST_CASE("fuzz: encode/decode of random bytes", "[text][fuzz]") {
   const CharTokenizer chars = CharTokenizer::train(corpus, {.byte_fallback = true});
   const CharTokenizer plain = CharTokenizer::train(corpus);
   const WordTokenizer words = WordTokenizer::train(corpus);
-  SplitMix64 rng(2024);
+  wengert::Generator rng(2024);
   for (int trial = 0; trial < 400; ++trial) {
     const std::string s = random_text(rng);
     const auto ids = bpe.encode(s);
@@ -73,7 +73,7 @@ TEST_CASE("fuzz: loading random and mutated files only ever throws wengert::Erro
   BPETokenizer::train(corpus, {.num_merges = 30}).save(dir / "bpe.json");
   CharTokenizer::train(corpus).save(dir / "char.json");
   WordTokenizer::train(corpus).save(dir / "word.json");
-  SplitMix64 rng(77);
+  wengert::Generator rng(77);
   const auto path = dir / "mutant.json";
   for (const char* name : {"bpe.json", "char.json", "word.json"}) {
     const std::string original = read_file_bytes(dir / name, "test");

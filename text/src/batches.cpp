@@ -1,10 +1,10 @@
 // Minibatches for language models: the random and sequential partitionings of d2l, driven by a
-// per-epoch SplitMix64 stream so that (seed, epoch, batch) pins down every batch exactly.
+// per-epoch Generator stream so that (seed, epoch, batch) pins down every batch exactly.
 #include <algorithm>
 #include <cmath>
 #include <wengert/tensor/error.hpp>
+#include <wengert/tensor/random.hpp>
 #include <wengert/text/batches.hpp>
-#include <wengert/text/rng.hpp>
 
 namespace wengert::text {
 
@@ -21,8 +21,8 @@ TokenSplit split_train_valid(std::span<const std::int64_t> tokens, double valid_
 }
 
 std::uint64_t epoch_seed(std::uint64_t seed, std::int64_t epoch) {
-  SplitMix64 mixer(seed ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(epoch + 1)));
-  return mixer.next();
+  Generator mixer(seed ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(epoch + 1)));
+  return mixer.next_u64();
 }
 
 SequenceLoader::SequenceLoader(std::vector<std::int64_t> tokens, BatchOptions options)
@@ -62,7 +62,7 @@ EpochBatches::EpochBatches(const SequenceLoader& loader, std::int64_t epoch,
         "SequenceLoader::epoch: first batch ", first_batch, " is out of range [0, ",
         loader.batches_per_epoch(), "]");
   const BatchOptions& o = loader.options();
-  SplitMix64 rng(seed_);
+  Generator rng(seed_);
   offset_ = o.random_offset
                 ? static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(o.num_steps)))
                 : 0;

@@ -64,6 +64,7 @@ struct DataConfig {
   std::int64_t merges = 0;            // bpe only: number of merges (0 -> 500)
   std::string normalize = "letters";  // none | lower | letters
   double val_fraction = 0.1;          // the last part of the token stream, held out
+  std::int64_t max_tokens = 0;        // keep only the first N tokens (d2l's max_tokens); 0 = all
   void validate() const;
 };
 

@@ -6,7 +6,6 @@
 #include "bpe_tokenizer.hpp"
 #include "char_tokenizer.hpp"
 #include "corpus.hpp"
-#include "rng.hpp"
 #include "tokenizer.hpp"
 #include "utf8.hpp"
 #include "vocab.hpp"
