@@ -2,6 +2,7 @@
 // reduced axes, so each input element lands on its output slot; floating sums accumulate in double.
 #include "wengert/tensor/reduce.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -13,9 +14,9 @@ namespace wengert {
 namespace {
 
 struct Reduction {
-  Shape kept;       // output shape with keepdim (reduced axes have extent 1)
-  Shape squeezed;   // output shape without keepdim
-  Strides spread;   // output strides over the input's shape: 0 on reduced axes
+  Shape kept;      // output shape with keepdim (reduced axes have extent 1)
+  Shape squeezed;  // output shape without keepdim
+  Strides spread;  // output strides over the input's shape: 0 on reduced axes
 };
 
 Reduction plan_reduction(std::string_view op, const Tensor& x, const Axes& axes_in) {
@@ -37,6 +38,7 @@ Reduction plan_reduction(std::string_view op, const Tensor& x, const Axes& axes_
 }
 
 // Folds every input element into acc[slot] with `fold(acc, value)`; acc starts at `init`.
+// `fold` must also accept an Acc as the value (partial results are folded together).
 template <class Acc, class T, class Fold>
 std::vector<Acc> fold_into(const Tensor& x, const Reduction& r, Acc init, Fold fold) {
   std::vector<Acc> acc(numel_of(r.kept), init);
@@ -44,7 +46,20 @@ std::vector<Acc> fold_into(const Tensor& x, const Reduction& r, Acc init, Fold f
   detail::for_each_row<2>(
       x.shape(), {&r.spread, &x.strides()}, {0, x.offset()},
       [&](auto o, std::int64_t n, auto step) {
-        for (std::int64_t i = 0; i < n; ++i) fold(acc[o[0] + i * step[0]], px[o[1] + i * step[1]]);
+        const T* src = px + o[1];
+        if (step[0] == 0) {
+          // The whole row folds into one slot. One running value would make every fold wait
+          // for the previous one (~7 cycles an element); eight independent ones pipeline.
+          Acc part[8];
+          std::fill(part, part + 8, init);
+          std::int64_t i = 0;
+          for (; i + 8 <= n; i += 8)
+            for (int l = 0; l < 8; ++l) fold(part[l], src[(i + l) * step[1]]);
+          for (; i < n; ++i) fold(part[0], src[i * step[1]]);
+          for (const Acc& p : part) fold(acc[o[0]], p);
+          return;
+        }
+        for (std::int64_t i = 0; i < n; ++i) fold(acc[o[0] + i * step[0]], src[i * step[1]]);
       },
       /*allow_parallel=*/false);
   return acc;
@@ -65,9 +80,9 @@ Tensor extremum(std::string_view op, const Tensor& x, const Axes& axes, bool kee
         ShapePrinter{x.shape()});
   return visit_dtype(x.dtype(), [&]<class T>() {
     const T init = want_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-    auto acc = fold_into<T, T>(x, r, init, [want_max](T& a, T v) {
-      if (v != v || a != a) {  // NaN propagates
-        a = v != v ? v : a;
+    auto acc = fold_into<T, T>(x, r, init, [want_max](T& a, auto v) {
+      if (std::isnan(static_cast<double>(v)) || std::isnan(static_cast<double>(a))) {
+        a = std::isnan(static_cast<double>(v)) ? v : a;  // NaN propagates
         return;
       }
       a = want_max ? std::max(a, v) : std::min(a, v);
@@ -80,7 +95,8 @@ Tensor arg_extremum(std::string_view op, const Tensor& x, std::int64_t axis, boo
                     bool want_max) {
   check(x.defined(), op, ": operand is an undefined tensor");
   axis = normalize_axis(op, axis, x.dim());
-  check(x.shape()[axis] > 0, op, ": axis ", axis, " of shape ", ShapePrinter{x.shape()}, " is empty");
+  check(x.shape()[axis] > 0, op, ": axis ", axis, " of shape ", ShapePrinter{x.shape()},
+        " is empty");
   // Move the axis last (the others keep their order) and walk contiguous rows.
   std::vector<std::int64_t> order;
   for (std::int64_t i = 0; i < x.dim(); ++i)
@@ -114,7 +130,7 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   const Reduction r = plan_reduction("sum", x, axes);
   return visit_dtype(x.dtype(), [&]<class T>() {
     using Acc = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
-    auto acc = fold_into<Acc, T>(x, r, Acc(0), [](Acc& a, T v) { a += static_cast<Acc>(v); });
+    auto acc = fold_into<Acc, T>(x, r, Acc(0), [](Acc& a, auto v) { a += static_cast<Acc>(v); });
     return make_output<T>(acc, r, keepdim, x.dtype());
   });
 }
@@ -125,7 +141,8 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
   const std::int64_t out_count = numel_of(r.kept);
   const double count = out_count == 0 ? 0.0 : static_cast<double>(x.numel()) / out_count;
   return visit_dtype(x.dtype(), [&]<class T>() {
-    auto acc = fold_into<double, T>(x, r, 0.0, [](double& a, T v) { a += static_cast<double>(v); });
+    auto acc =
+        fold_into<double, T>(x, r, 0.0, [](double& a, auto v) { a += static_cast<double>(v); });
     for (auto& a : acc) a /= count;  // 0/0 = NaN for an empty reduction, like PyTorch
     return make_output<T>(acc, r, keepdim, x.dtype());
   });
