@@ -22,8 +22,8 @@
 #include <wengert/autograd.hpp>
 #include <wengert/nn/clip.hpp>
 #include <wengert/nn/fused_recurrent.hpp>
-#include <wengert/nn/recurrent.hpp>
 #include <wengert/nn/optim.hpp>
+#include <wengert/nn/recurrent.hpp>
 
 namespace {
 
@@ -75,7 +75,8 @@ struct CharModel {
     params.emplace_back(uniform({kVocab}, -k, k, gen), true);
   }
 
-  // x [T, B, V] one-hot -> logits [T * B, V]; initial states are zeros.
+  // x: token ids [T, B] standing for one-hot rows of V (the fused layer gathers w_ih's columns
+  // for them instead of multiplying zeros) -> logits [T * B, V]; initial states are zeros.
   Var forward(const Var& x) const {
     Var h = x;
     const Var h0(zeros({kBatch, H}));
@@ -92,18 +93,17 @@ struct CharModel {
 };
 
 struct Batch {
-  Var x;           // one-hot [T, B, V]
+  Var x;           // i64 token ids [T, B]: one-hot inputs of V classes
   Tensor targets;  // i64 [T * B]
 };
 Batch random_batch(Generator& gen) {
-  Tensor x = zeros({kSteps, kBatch, kVocab});
-  float* xp = x.data<float>();
-  std::vector<std::int64_t> targets(kSteps * kBatch);
+  std::vector<std::int64_t> ids(kSteps * kBatch), targets(kSteps * kBatch);
   for (std::int64_t i = 0; i < kSteps * kBatch; ++i) {
-    xp[i * kVocab + static_cast<std::int64_t>(gen.below(kVocab))] = 1.0f;
+    ids[i] = static_cast<std::int64_t>(gen.below(kVocab));
     targets[i] = static_cast<std::int64_t>(gen.below(kVocab));
   }
-  return {Var(x), from_vector<std::int64_t>(targets, {kSteps * kBatch})};
+  return {Var(from_vector<std::int64_t>(ids, {kSteps, kBatch})),
+          from_vector<std::int64_t>(targets, {kSteps * kBatch})};
 }
 
 void BM_rnn_train(benchmark::State& state, CellKind kind, std::int64_t H, std::int64_t layers,

@@ -26,13 +26,13 @@ Var LanguageModel::inputs(const Tensor& ids) const {
   check(ids.dim() == 2 && ids.dtype() == DType::i64, "LanguageModel: ids must be i64 [T, B], got ",
         ids.dtype(), " ", shape_str(ids.shape()));
   if (embedding_) return embedding_->forward(ids);
-  return Var(one_hot(ids, config_.vocab_size));
+  return Var(ids);  // one-hot inputs: the recurrent layer takes the ids themselves
 }
 
 LanguageModel::Output LanguageModel::forward(const Tensor& ids, const nn::RecurrentState& state,
                                              Generator& gen,
                                              const StepReweighting* reweighting) const {
-  const Var x = inputs(ids);  // [T, B, I]
+  const Var x = inputs(ids);  // [T, B, E] embedded, or the ids [T, B] for one-hot inputs
   const std::int64_t T = x.size(0);
   Var hidden;  // [T, B, H]
   nn::RecurrentState last;

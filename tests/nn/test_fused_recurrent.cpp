@@ -179,3 +179,47 @@ TEST_CASE("fused_recurrent_layer: shape errors name the shapes", "[nn][fused]") 
       nn::fused_recurrent_layer(CellKind::gru, v[1], v[1], Var(), v[2], v[3], v[4], v[5]),
       Catch::Contains("x must be [T, B, I]"));
 }
+
+TEST_CASE("fused_recurrent_layer: token ids equal their one-hot rows, values and gradients",
+          "[nn][fused]") {
+  for (const CellKind kind : kAllKinds) {
+    INFO(nn::cell_kind_name(kind));
+    const std::int64_t T = 5, B = 9, V = 11, H = 20;
+    std::vector<Tensor> in = make_inputs(kind, T, B, V, H, DType::f64, 3);
+    Generator gen(11);
+    std::vector<std::int64_t> id_values(T * B);
+    for (auto& id : id_values) id = static_cast<std::int64_t>(gen.below(V));
+    const Tensor ids = from_vector<std::int64_t>(id_values, {T, B});
+    const Tensor proj = normal({kind == CellKind::lstm ? T + 1 : T, B, H}, 0, 1, gen, DType::f64);
+    // The same inputs with x replaced by one-hot rows, and by the ids themselves (no gradient).
+    in[0] = one_hot(ids, V, DType::f64);
+    const ValueGrads dense = run([kind](const auto& v) { return fused(kind, v); }, in, proj);
+    const ValueGrads sparse = run(
+        [kind, &ids](const auto& v) {
+          std::vector<Var> with_ids = v;
+          with_ids[0] = Var(ids);
+          return fused(kind, with_ids);
+        },
+        in, proj);
+    CHECK(allclose(dense.value, sparse.value, 1e-12, 1e-12));
+    for (std::size_t i = 1; i < in.size(); ++i) {  // every gradient but x's
+      INFO("input " << i << ", max |diff| " << max_abs_diff(dense.grads[i], sparse.grads[i]));
+      CHECK(allclose(dense.grads[i], sparse.grads[i], 1e-12, 1e-12));
+    }
+  }
+}
+
+TEST_CASE("fused_recurrent_layer: token ids out of range or of the wrong rank are errors",
+          "[nn][fused]") {
+  const std::vector<Tensor> in = make_inputs(CellKind::rnn_tanh, 2, 3, 4, 5, DType::f32, 5);
+  std::vector<Var> v;
+  for (const Tensor& t : in) v.emplace_back(t);
+  const Var ids(from_vector<std::int64_t>({0, 1, 2, 3, 4, 0}, {2, 3}));
+  CHECK_THROWS_WITH(
+      nn::fused_recurrent_layer(CellKind::rnn_tanh, ids, v[1], Var(), v[2], v[3], v[4], v[5]),
+      Catch::Contains("token id 4 at position 4 is out of range") && Catch::Contains("I = 4"));
+  const Var ids3(from_vector<std::int64_t>({0, 1, 2, 3, 0, 1}, {1, 2, 3}));
+  CHECK_THROWS_WITH(
+      nn::fused_recurrent_layer(CellKind::rnn_tanh, ids3, v[1], Var(), v[2], v[3], v[4], v[5]),
+      Catch::Contains("token ids must be [T, B]"));
+}

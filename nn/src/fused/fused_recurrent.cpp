@@ -125,7 +125,7 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
                       const Tensor& b_hh) {
   const Kernels<T>& k = fused::kernels<T>();
   const auto [T_, B, I, H, G, GH] = d;
-  const DType dt = x.dtype();
+  const DType dt = w_ih.dtype();
   const bool lstm = kind == CellKind::lstm, gru = kind == CellKind::gru;
   ForwardResult r;
   // The gates: saved for gru / lstm (their activations), scratch for rnn (the output suffices).
@@ -139,12 +139,25 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
 
   // Gx = x @ w_ih^T + b_ih (+ b_hh, except for gru whose n gate needs W_hn h + b_hn apart):
   // every row starts as the bias, then one GEMM over all T * B rows adds the projection.
+  // Token ids stand for one-hot rows, whose product with w_ih^T is column `id` of w_ih: a gather
+  // from w_ih^T (transposed once, I x GH) instead of a GEMM over mostly zeros.
   std::vector<T> bias(b_ih.data<T>(), b_ih.data<T>() + GH);
   if (!gru)
     for (std::int64_t j = 0; j < GH; ++j) bias[j] += bhh[j];
   for (std::int64_t row = 0; row < T_ * B; ++row)
     std::memcpy(g + row * GH, bias.data(), GH * sizeof(T));
-  gemm<T>(T_ * B, GH, I, T(1), x.data<T>(), I, 1, w_ih.data<T>(), 1, I, T(1), g, GH, 1);
+  if (x.dtype() == DType::i64) {
+    const Tensor w_ih_t = w_ih.transpose(0, 1).contiguous();  // [I, GH]
+    const T* wt = w_ih_t.data<T>();
+    const std::int64_t* ids = x.data<std::int64_t>();
+    for (std::int64_t row = 0; row < T_ * B; ++row) {
+      const T* column = wt + ids[row] * GH;
+      T* gr = g + row * GH;
+      for (std::int64_t j = 0; j < GH; ++j) gr[j] += column[j];
+    }
+  } else {
+    gemm<T>(T_ * B, GH, I, T(1), x.data<T>(), I, 1, w_ih.data<T>(), 1, I, T(1), g, GH, 1);
+  }
 
   // w_hh^T (H x GH) packed once for the H-deep step GEMMs.
   T* wp = scratch<T>(kSlotPacked, fused::packed_size(H, GH, k.panel_width));
@@ -200,7 +213,7 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
   const Tensor& h0 = ctx.saved(kH0);
   const Tensor& w_ih = ctx.saved(kWih);
   const Tensor& w_hh = ctx.saved(kWhh);
-  const DType dt = x.dtype();
+  const DType dt = w_ih.dtype();
   const T* out = ctx.out().data<T>();
   const T* acts = gru || lstm ? ctx.saved(kActs).data<T>() : nullptr;
   const T* extra = gru || lstm ? ctx.saved(kExtra).data<T>() : nullptr;
@@ -256,8 +269,20 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
   T* dwhh = r.dw_hh.data<T>();
   gemm<T>(GH, H, B, T(1), dgh_p, 1, GH, h0.data<T>(), H, 1, T(0), dwhh, H, 1);
   gemm<T>(GH, H, (T_ - 1) * B, T(1), dgh_p + B * GH, 1, GH, out, H, 1, T(1), dwhh, H, 1);
-  r.dw_ih = Tensor::empty({GH, I}, dt);
-  gemm<T>(GH, I, T_ * B, T(1), dgx_p, 1, GH, x.data<T>(), I, 1, T(0), r.dw_ih.data<T>(), I, 1);
+  if (x.dtype() == DType::i64) {  // one-hot rows: dW_ih^T[id] += dGx row (a scatter-add)
+    Tensor dw_ih_t = zeros({I, GH}, dt);
+    T* dwt = dw_ih_t.data<T>();
+    const std::int64_t* ids = x.data<std::int64_t>();
+    for (std::int64_t row = 0; row < T_ * B; ++row) {
+      T* column = dwt + ids[row] * GH;
+      const T* dg = dgx_p + row * GH;
+      for (std::int64_t j = 0; j < GH; ++j) column[j] += dg[j];
+    }
+    r.dw_ih = dw_ih_t.transpose(0, 1).contiguous();
+  } else {
+    r.dw_ih = Tensor::empty({GH, I}, dt);
+    gemm<T>(GH, I, T_ * B, T(1), dgx_p, 1, GH, x.data<T>(), I, 1, T(0), r.dw_ih.data<T>(), I, 1);
+  }
   if (need_dx) {
     r.dx = Tensor::empty({T_, B, I}, dt);
     gemm<T>(T_ * B, I, GH, T(1), dgx_p, GH, 1, w_ih.data<T>(), I, 1, T(0), r.dx.data<T>(), I, 1);
@@ -282,17 +307,25 @@ void check_shapes(CellKind kind, const Var& x, const Var& h0, const Var& c0, con
         op, ": x, h0, w_ih, w_hh, b_ih and b_hh must all be defined");
   const bool lstm = kind == CellKind::lstm;
   check(lstm == c0.defined(), op, ": c0 must be given for lstm and only for lstm");
-  check(x.dim() == 3 && x.size(0) >= 1, op, ": x must be [T, B, I] with T >= 1, got ",
-        ShapePrinter{x.shape()});
+  const bool ids = x.dtype() == DType::i64;
+  if (ids) {
+    check(x.dim() == 2 && x.size(0) >= 1, op, ": token ids must be [T, B] with T >= 1, got ",
+          ShapePrinter{x.shape()});
+    check(w_ih.dim() == 2, op, ": w_ih must be [G*H, I], got ", ShapePrinter{w_ih.shape()});
+  } else {
+    check(x.dim() == 3 && x.size(0) >= 1, op, ": x must be [T, B, I] with T >= 1, got ",
+          ShapePrinter{x.shape()});
+  }
   check(h0.dim() == 2, op, ": h0 must be [B, H], got ", ShapePrinter{h0.shape()});
-  const std::int64_t B = x.size(1), I = x.size(2), H = h0.size(1);
+  const std::int64_t B = x.size(1), I = ids ? w_ih.size(1) : x.size(2), H = h0.size(1);
+  const DType dt = w_ih.dtype();
   const std::int64_t GH = gate_count(kind) * H;
   auto expect = [&](const Var& v, const Shape& shape, const char* name) {
     check(v.shape() == shape, op, ": ", name, " must be ", ShapePrinter{shape}, ", got ",
-          ShapePrinter{v.shape()}, " (x ", ShapePrinter{x.shape()}, ", h0 ", ShapePrinter{h0.shape()}, ", ",
-          gate_count(kind), " gate blocks)");
-    check(v.dtype() == x.dtype(), op, ": ", name, " has dtype ", dtype_name(v.dtype()), ", x has ",
-          dtype_name(x.dtype()));
+          ShapePrinter{v.shape()}, " (x ", ShapePrinter{x.shape()}, ", h0 ",
+          ShapePrinter{h0.shape()}, ", ", gate_count(kind), " gate blocks)");
+    check(v.dtype() == dt, op, ": ", name, " has dtype ", dtype_name(v.dtype()), ", w_ih has ",
+          dtype_name(dt));
   };
   expect(h0, {B, H}, "h0");
   if (lstm) expect(c0, {B, H}, "c0");
@@ -300,8 +333,18 @@ void check_shapes(CellKind kind, const Var& x, const Var& h0, const Var& c0, con
   expect(w_hh, {GH, H}, "w_hh");
   expect(b_ih, {GH}, "b_ih");
   expect(b_hh, {GH}, "b_hh");
-  check(x.dtype() == DType::f32 || x.dtype() == DType::f64, op, ": needs f32 or f64, got ",
-        dtype_name(x.dtype()));
+  check(dt == DType::f32 || dt == DType::f64, op, ": needs f32 or f64 weights, got ",
+        dtype_name(dt));
+  if (ids) {
+    const Tensor v = x.value().contiguous();
+    const std::int64_t* p = v.data<std::int64_t>();
+    for (std::int64_t i = 0; i < v.numel(); ++i)
+      check(p[i] >= 0 && p[i] < I, op, ": token id ", p[i], " at position ", i,
+            " is out of range for w_ih with I = ", I, " inputs");
+  } else {
+    check(x.dtype() == dt, op, ": x has dtype ", dtype_name(x.dtype()), ", w_ih has ",
+          dtype_name(dt));
+  }
 }
 
 }  // namespace
@@ -311,8 +354,10 @@ Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var&
   check_shapes(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh);
   const bool lstm = kind == CellKind::lstm;
   const std::int64_t H = h0.size(1);
-  const Dims d{x.size(0), x.size(1), x.size(2), H, gate_count(kind), gate_count(kind) * H};
-  const DType dt = x.dtype();
+  const bool ids = x.dtype() == DType::i64;  // token ids standing for one-hot rows
+  const std::int64_t I = ids ? w_ih.size(1) : x.size(2);
+  const Dims d{x.size(0), x.size(1), I, H, gate_count(kind), gate_count(kind) * H};
+  const DType dt = w_ih.dtype();
 
   // Contiguous values (no copy when they already are); the backward reads these back.
   std::vector<Tensor> saved(kExtra + 1);
@@ -346,7 +391,7 @@ Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var&
   return record(
       op, std::move(f.out), std::span<const Var>(inputs), kSaveOut,
       [kind, d, lstm, w0](BackwardCtx& ctx) {
-        Grads g = ctx.in_dtype(0) == DType::f32
+        Grads g = ctx.in_dtype(w0) == DType::f32
                       ? backward<float>(kind, d, ctx, ctx.needs(0), ctx.dout)
                       : backward<double>(kind, d, ctx, ctx.needs(0), ctx.dout);
         if (g.dx.defined()) ctx.add(0, std::move(g.dx));

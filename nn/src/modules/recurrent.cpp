@@ -70,10 +70,15 @@ RecurrentState Recurrent::initial_state(std::int64_t batch) const {
 
 void Recurrent::check_input(const Var& x, const RecurrentState& state) const {
   const std::string name = type_name();
-  check(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0 && x.size(2) == input_size_, name,
-        ": input must be [T, B, ", input_size_, "] with T, B > 0, got ", ShapePrinter{x.shape()});
-  check(x.dtype() == dtype_, name, ": input dtype ", dtype_name(x.dtype()),
-        " differs from the weights' ", dtype_name(dtype_));
+  if (x.dtype() == DType::i64) {
+    check(x.dim() == 2 && x.size(0) > 0 && x.size(1) > 0, name,
+          ": token ids must be [T, B] with T, B > 0, got ", ShapePrinter{x.shape()});
+  } else {
+    check(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0 && x.size(2) == input_size_, name,
+          ": input must be [T, B, ", input_size_, "] with T, B > 0, got ", ShapePrinter{x.shape()});
+    check(x.dtype() == dtype_, name, ": input dtype ", dtype_name(x.dtype()),
+          " differs from the weights' ", dtype_name(dtype_));
+  }
   if (state.empty()) return;
   const Shape hshape{x.size(1), hidden_size_};
   const auto check_list = [&](const std::vector<Var>& vs, const char* what) {
@@ -99,7 +104,9 @@ Recurrent::Output Recurrent::forward(const Var& x, const RecurrentState& state,
   const bool lstm = kind_ == CellKind::lstm;
   const std::int64_t steps = x.size(0);
   Output out;
-  Var input = x;  // [T,B,I] for layer 0, then [T,B,H]
+  // [T,B,I] for layer 0, then [T,B,H]. Token ids [T,B] stand for one-hot rows: the fused layer
+  // gathers columns of w_ih for them; the composed reference multiplies real one-hot rows.
+  Var input = x.dtype() == DType::i64 && !fused ? Var(one_hot(x.value(), input_size_, dtype_)) : x;
   for (std::int64_t l = 0; l < num_layers_; ++l) {
     const auto li = static_cast<std::size_t>(l);
     if (l > 0) input = wengert::dropout(input, dropout_, gen, is_training());

@@ -33,6 +33,8 @@ constexpr int gate_count(CellKind kind) {
 //   gru:  r = s(W_ir x + b_ir + W_hr h + b_hr),  z = s(W_iz x + b_iz + W_hz h + b_hz),
 //         n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
 //   lstm: i, f, o = s(...), g = tanh(...),  c' = f * c + i * g,  h' = o * tanh(c')
+// x may also be i64 token ids [T, B] standing for one-hot rows of I = w_ih.size(1): the input
+// projection is then a gather of w_ih's columns and dW_ih a scatter-add (no dx).
 // Returns every hidden state, [T, B, H]; for LSTM [T + 1, B, H] where row T is the final cell
 // state c_T (a tape entry has one output; the caller slices it). Throws wengert::Error naming the
 // shapes when they do not fit.

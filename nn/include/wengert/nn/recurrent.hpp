@@ -126,8 +126,9 @@ class Recurrent : public Module {
     Var output;            // [T,B,H]: every time step of the last layer
     RecurrentState state;  // each layer's final h (and c)
   };
-  // x [T,B,I]; an empty state means zeros. Layer l's outputs are layer l+1's inputs, with
-  // dropout (training only) between layers.
+  // x [T,B,I], or i64 token ids [T,B] standing for one-hot rows of I = input_size() (the fused
+  // layer never builds them: it gathers columns of w_ih); an empty state means zeros. Layer l's
+  // outputs are layer l+1's inputs, with dropout (training only) between layers.
   Output forward(const Var& x, const RecurrentState& state, Generator& gen) const;
   RecurrentState initial_state(std::int64_t batch) const;  // zeros
 
