@@ -37,6 +37,12 @@ struct Cells {
   static void st(T* p, T v) { *p = v; }
   static void st(T* p, const B& v) { v.store_unaligned(p); }
 
+  static void add_row(std::int64_t n, const T* x, const T* y, T* out) {
+    std::int64_t j = 0;
+    for (; j + W <= n; j += W) st(out + j, ld<B>(x + j) + ld<B>(y + j));
+    for (; j < n; ++j) out[j] = x[j] + y[j];
+  }
+
   template <class V>
   static V sigmoid(const V& x) {
     return V(T(1)) / (V(T(1)) + xsimd::exp(-x));
@@ -223,10 +229,10 @@ template <class Arch, class T>
 Kernels<T> kernels_for() {
   using C = Cells<Arch, T>;
   return Kernels<T>{Arch::name(),          2 * static_cast<int>(xsimd::batch<T, Arch>::size),
-                    &packed_gemm<Arch, T>, &C::rnn_forward,
-                    &C::rnn_backward,      &C::gru_forward,
-                    &C::gru_backward,      &C::lstm_forward,
-                    &C::lstm_backward};
+                    &packed_gemm<Arch, T>, &C::add_row,
+                    &C::rnn_forward,       &C::rnn_backward,
+                    &C::gru_forward,       &C::gru_backward,
+                    &C::lstm_forward,      &C::lstm_backward};
 }
 
 }  // namespace wengert::nn::fused

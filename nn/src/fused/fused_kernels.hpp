@@ -28,6 +28,10 @@ struct Kernels {
   void (*packed_gemm)(std::int64_t M, std::int64_t N, std::int64_t K, const T* a, std::int64_t lda,
                       const T* bp, bool accumulate, T* c, std::int64_t ldc);
 
+  // out[0, n) = x[0, n) + y[0, n) (out may be x or y): the row additions of the one-hot gather
+  // and scatter and of the bias gradients.
+  void (*add_row)(std::int64_t n, const T* x, const T* y, T* out);
+
   // --- rnn: g = pre-activation (both biases included), h = act(g) ---
   void (*rnn_forward)(bool relu, std::int64_t rows, std::int64_t H, const T* g, T* h);
   // dh = dy + dh_rec;  dg = dh * act'(h)

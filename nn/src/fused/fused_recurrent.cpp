@@ -144,18 +144,15 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
   std::vector<T> bias(b_ih.data<T>(), b_ih.data<T>() + GH);
   if (!gru)
     for (std::int64_t j = 0; j < GH; ++j) bias[j] += bhh[j];
-  for (std::int64_t row = 0; row < T_ * B; ++row)
-    std::memcpy(g + row * GH, bias.data(), GH * sizeof(T));
-  if (x.dtype() == DType::i64) {
+  if (x.dtype() == DType::i64) {  // row = bias + column ids[row] of w_ih, in one pass
     const Tensor w_ih_t = w_ih.transpose(0, 1).contiguous();  // [I, GH]
     const T* wt = w_ih_t.data<T>();
     const std::int64_t* ids = x.data<std::int64_t>();
-    for (std::int64_t row = 0; row < T_ * B; ++row) {
-      const T* column = wt + ids[row] * GH;
-      T* gr = g + row * GH;
-      for (std::int64_t j = 0; j < GH; ++j) gr[j] += column[j];
-    }
+    for (std::int64_t row = 0; row < T_ * B; ++row)
+      k.add_row(GH, bias.data(), wt + ids[row] * GH, g + row * GH);
   } else {
+    for (std::int64_t row = 0; row < T_ * B; ++row)
+      std::memcpy(g + row * GH, bias.data(), GH * sizeof(T));
     gemm<T>(T_ * B, GH, I, T(1), x.data<T>(), I, 1, w_ih.data<T>(), 1, I, T(1), g, GH, 1);
   }
 
@@ -273,11 +270,8 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
     Tensor dw_ih_t = zeros({I, GH}, dt);
     T* dwt = dw_ih_t.data<T>();
     const std::int64_t* ids = x.data<std::int64_t>();
-    for (std::int64_t row = 0; row < T_ * B; ++row) {
-      T* column = dwt + ids[row] * GH;
-      const T* dg = dgx_p + row * GH;
-      for (std::int64_t j = 0; j < GH; ++j) column[j] += dg[j];
-    }
+    for (std::int64_t row = 0; row < T_ * B; ++row)
+      k.add_row(GH, dgx_p + row * GH, dwt + ids[row] * GH, dwt + ids[row] * GH);
     r.dw_ih = dw_ih_t.transpose(0, 1).contiguous();
   } else {
     r.dw_ih = Tensor::empty({GH, I}, dt);
@@ -290,8 +284,7 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
   auto column_sums = [&](const T* m) {
     Tensor s = zeros({GH}, dt);
     T* sp = s.data<T>();
-    for (std::int64_t row = 0; row < T_ * B; ++row)
-      for (std::int64_t j = 0; j < GH; ++j) sp[j] += m[row * GH + j];
+    for (std::int64_t row = 0; row < T_ * B; ++row) k.add_row(GH, m + row * GH, sp, sp);
     return s;
   };
   r.db_ih = column_sums(dgx_p);

@@ -31,6 +31,10 @@ void SGD::step() {
     detail::update_parameter("SGD", i, p, [&]<class T>(T* w, const T* g, std::int64_t n) {
       const T wd = T(o.weight_decay), mom = T(o.momentum), damp = T(1 - o.dampening), a = T(lr);
       T* b = o.momentum != 0 ? buf.data<T>() : nullptr;
+      if (b == nullptr && o.weight_decay == 0) {  // plain SGD: one branch-free, vectorized loop
+        for (std::int64_t j = 0; j < n; ++j) w[j] -= a * g[j];
+        return;
+      }
       for (std::int64_t j = 0; j < n; ++j) {
         T d = g[j];
         if (o.weight_decay != 0) d += wd * w[j];
