@@ -22,6 +22,23 @@ grep -q "^time traveller" "$work/gen.txt"
 "$bin" train --corpus "$work/slice.txt" --out "$work/run" --resume --epochs 3
 test "$(wc -l < "$work/run/log.csv")" -eq 4
 
+# The resumed run equals an uninterrupted one: same weights (byte for byte), same perplexities.
+"$bin" train --corpus "$work/slice.txt" --hidden 32 --epochs 3 --batch 16 --steps 20 \
+  --threads 1 --out "$work/full"
+cmp "$work/run/model.safetensors" "$work/full/model.safetensors" ||
+  { echo "resumed weights differ from the uninterrupted run"; exit 1; }
+cut -d, -f1-3 "$work/run/log.csv" > "$work/a.csv"
+cut -d, -f1-3 "$work/full/log.csv" > "$work/b.csv"
+cmp "$work/a.csv" "$work/b.csv" || { echo "resumed perplexities differ"; exit 1; }
+
+# Learning happened: validation perplexity after 3 epochs is well below the vocabulary size (a
+# uniform guess scores the vocabulary size itself).
+vocab=$(grep -o '"vocab_size": *[0-9]*' "$work/run/config.json" | grep -o '[0-9]*$')
+val=$(tail -n 1 "$work/run/log.csv" | cut -d, -f3)
+awk -v v="$val" -v n="$vocab" 'BEGIN { exit !(v < n / 2) }' ||
+  { echo "validation perplexity $val is not well below the vocabulary size $vocab"; exit 1; }
+echo "validation perplexity $val, vocabulary $vocab"
+
 if "$bin" train --corpus "$work/missing.txt" --out "$work/bad" 2> "$work/err.txt"; then
   echo "expected a failure for a missing corpus"
   exit 1
