@@ -118,12 +118,9 @@ void from_json(const nlohmann::json& in, TrainConfig& c) {
 }
 
 void to_json(nlohmann::json& out, const DataConfig& c) {
-  out = {{"corpus", c.corpus},
-         {"tokenizer", c.tokenizer},
-         {"merges", c.merges},
-         {"normalize", c.normalize},
-         {"val_fraction", c.val_fraction},
-         {"max_tokens", c.max_tokens}};
+  out = {
+      {"corpus", c.corpus},       {"tokenizer", c.tokenizer},       {"merges", c.merges},
+      {"normalize", c.normalize}, {"val_fraction", c.val_fraction}, {"max_tokens", c.max_tokens}};
 }
 void from_json(const nlohmann::json& in, DataConfig& c) {
   c.corpus = in.value("corpus", c.corpus);

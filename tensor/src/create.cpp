@@ -23,7 +23,8 @@ Tensor arange(double start, double stop, double step, DType dtype) {
   Tensor out = Tensor::empty({n}, dtype);
   visit_dtype(dtype, [&]<class T>() {
     T* p = out.data<T>();
-    for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+    for (std::int64_t i = 0; i < n; ++i)
+      p[i] = static_cast<T>(start + static_cast<double>(i) * step);
   });
   return out;
 }
@@ -45,8 +46,8 @@ Tensor eye(std::int64_t n, DType dtype) {
 template <class T>
 Tensor from_vector(std::vector<T> values, Shape shape) {
   if (shape.empty()) shape = {static_cast<std::int64_t>(values.size())};  // default: 1-d
-  check(numel_of(shape) == static_cast<std::int64_t>(values.size()), "from_vector: ",
-        values.size(), " values do not fill shape ", ShapePrinter{shape});
+  check(numel_of(shape) == static_cast<std::int64_t>(values.size()), "from_vector: ", values.size(),
+        " values do not fill shape ", ShapePrinter{shape});
   Tensor out = Tensor::empty(shape, dtype_of<T>());
   std::copy(values.begin(), values.end(), out.data<T>());
   return out;

@@ -20,27 +20,42 @@ constexpr std::int64_t kGatherChunk = 256;  // elements gathered per strided SIM
 
 std::string_view name_of(BinaryOp op) {
   switch (op) {
-    case BinaryOp::add: return "add";
-    case BinaryOp::sub: return "sub";
-    case BinaryOp::mul: return "mul";
-    case BinaryOp::div: return "div";
-    case BinaryOp::maximum: return "maximum";
-    case BinaryOp::minimum: return "minimum";
-    case BinaryOp::pow: return "pow";
+    case BinaryOp::add:
+      return "add";
+    case BinaryOp::sub:
+      return "sub";
+    case BinaryOp::mul:
+      return "mul";
+    case BinaryOp::div:
+      return "div";
+    case BinaryOp::maximum:
+      return "maximum";
+    case BinaryOp::minimum:
+      return "minimum";
+    case BinaryOp::pow:
+      return "pow";
   }
   return "?";
 }
 
 std::string_view name_of(UnaryOp op) {
   switch (op) {
-    case UnaryOp::neg: return "neg";
-    case UnaryOp::abs: return "abs";
-    case UnaryOp::exp: return "exp";
-    case UnaryOp::log: return "log";
-    case UnaryOp::sqrt: return "sqrt";
-    case UnaryOp::tanh: return "tanh";
-    case UnaryOp::sigmoid: return "sigmoid";
-    case UnaryOp::relu: return "relu";
+    case UnaryOp::neg:
+      return "neg";
+    case UnaryOp::abs:
+      return "abs";
+    case UnaryOp::exp:
+      return "exp";
+    case UnaryOp::log:
+      return "log";
+    case UnaryOp::sqrt:
+      return "sqrt";
+    case UnaryOp::tanh:
+      return "tanh";
+    case UnaryOp::sigmoid:
+      return "sigmoid";
+    case UnaryOp::relu:
+      return "relu";
   }
   return "?";
 }
@@ -54,14 +69,19 @@ void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b) {
 // Integer versions of the binary ops (no SIMD: i64 tensors hold token ids, not math).
 std::int64_t integer_binary(BinaryOp op, std::int64_t a, std::int64_t b) {
   switch (op) {
-    case BinaryOp::add: return a + b;
-    case BinaryOp::sub: return a - b;
-    case BinaryOp::mul: return a * b;
+    case BinaryOp::add:
+      return a + b;
+    case BinaryOp::sub:
+      return a - b;
+    case BinaryOp::mul:
+      return a * b;
     case BinaryOp::div:
       check(b != 0, "div: integer division by zero");
       return a / b;
-    case BinaryOp::maximum: return std::max(a, b);
-    case BinaryOp::minimum: return std::min(a, b);
+    case BinaryOp::maximum:
+      return std::max(a, b);
+    case BinaryOp::minimum:
+      return std::min(a, b);
     case BinaryOp::pow: {
       check(b >= 0, "pow: negative integer exponent ", b);
       std::int64_t result = 1;
@@ -128,17 +148,18 @@ Tensor unary(UnaryOp op, const Tensor& x) {
     const std::int64_t* px = c.data<std::int64_t>();
     std::int64_t* py = out.data<std::int64_t>();
     for (std::int64_t i = 0; i < x.numel(); ++i)
-      py[i] = op == UnaryOp::neg ? -px[i] : op == UnaryOp::abs ? std::abs(px[i]) : std::max<std::int64_t>(px[i], 0);
+      py[i] = op == UnaryOp::neg   ? -px[i]
+              : op == UnaryOp::abs ? std::abs(px[i])
+                                   : std::max<std::int64_t>(px[i], 0);
     return out;
   }
   return visit_floating(name, x.dtype(), [&]<class T>() {
     const Tensor c = x.contiguous();
     Tensor out = Tensor::empty(x.shape(), x.dtype());
     const Strides unit{1};
-    detail::for_each_row<2>({x.numel()}, {&unit, &unit}, {0, 0},
-                            [&](auto o, std::int64_t n, auto) {
-                              kernels::simd_unary<T>(op, c.data<T>() + o[1], out.data<T>() + o[0], n);
-                            });
+    detail::for_each_row<2>({x.numel()}, {&unit, &unit}, {0, 0}, [&](auto o, std::int64_t n, auto) {
+      kernels::simd_unary<T>(op, c.data<T>() + o[1], out.data<T>() + o[0], n);
+    });
     return out;
   });
 }
@@ -180,17 +201,30 @@ Tensor pow(const Tensor& a, double exponent) { return pow(a, scalar(exponent, a.
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::minimum, a, b); }
 
-Tensor eq(const Tensor& a, const Tensor& b) { return compare("eq", a, b, [](auto x, auto y) { return x == y; }); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare("ne", a, b, [](auto x, auto y) { return x != y; }); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare("lt", a, b, [](auto x, auto y) { return x < y; }); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare("le", a, b, [](auto x, auto y) { return x <= y; }); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare("gt", a, b, [](auto x, auto y) { return x > y; }); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare("ge", a, b, [](auto x, auto y) { return x >= y; }); }
+Tensor eq(const Tensor& a, const Tensor& b) {
+  return compare("eq", a, b, [](auto x, auto y) { return x == y; });
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+  return compare("ne", a, b, [](auto x, auto y) { return x != y; });
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+  return compare("lt", a, b, [](auto x, auto y) { return x < y; });
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+  return compare("le", a, b, [](auto x, auto y) { return x <= y; });
+}
+Tensor gt(const Tensor& a, const Tensor& b) {
+  return compare("gt", a, b, [](auto x, auto y) { return x > y; });
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+  return compare("ge", a, b, [](auto x, auto y) { return x >= y; });
+}
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check(cond.defined(), "where: condition is an undefined tensor");
   check_same_dtype("where", a, b);
-  const Shape shape = broadcast_shapes("where", cond.shape(), broadcast_shapes("where", a.shape(), b.shape()));
+  const Shape shape =
+      broadcast_shapes("where", cond.shape(), broadcast_shapes("where", a.shape(), b.shape()));
   Tensor out = Tensor::empty(shape, a.dtype());
   const Tensor ec = cond.expand(shape), ea = a.expand(shape), eb = b.expand(shape);
   visit_dtype(a.dtype(), [&]<class T>() {
@@ -254,7 +288,7 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool e
       if (!(equal_nan && nan_a && nan_b)) return false;
       continue;
     }
-    if (va[i] == vb[i]) continue;  // covers equal infinities
+    if (va[i] == vb[i]) continue;                              // covers equal infinities
     if (std::isinf(va[i]) || std::isinf(vb[i])) return false;  // inf is close only to itself
     if (!(std::abs(va[i] - vb[i]) <= atol + rtol * std::abs(vb[i]))) return false;
   }

@@ -99,7 +99,8 @@ static void walk_gather(std::string_view op, const Shape& data_shape, std::int64
         ShapePrinter{index.shape()}, " must have the rank of ", ShapePrinter{data_shape});
   for (std::int64_t d = 0; d < index.dim(); ++d)
     check(d == axis || index.shape()[d] <= data_shape[d], op, ": index ",
-          ShapePrinter{index.shape()}, " is larger than ", ShapePrinter{data_shape}, " on axis ", d);
+          ShapePrinter{index.shape()}, " is larger than ", ShapePrinter{data_shape}, " on axis ",
+          d);
   const auto ids = index.to_vector<std::int64_t>();
   const Strides data_strides = contiguous_strides(data_shape);
   std::vector<std::int64_t> pos(index.dim(), 0);
@@ -174,8 +175,8 @@ Tensor concat(const std::vector<Tensor>& parts, std::int64_t axis) {
   Shape shape = first.shape();
   shape[axis] = 0;
   for (const auto& p : parts) {
-    check(p.dtype() == first.dtype(), "concat: dtype mismatch: ", dtype_name(first.dtype()),
-          " vs ", dtype_name(p.dtype()));
+    check(p.dtype() == first.dtype(), "concat: dtype mismatch: ", dtype_name(first.dtype()), " vs ",
+          dtype_name(p.dtype()));
     bool same = p.dim() == first.dim();
     for (std::int64_t d = 0; same && d < p.dim(); ++d)
       same = d == axis || p.shape()[d] == first.shape()[d];
@@ -197,10 +198,12 @@ Tensor stack(const std::vector<Tensor>& parts, std::int64_t axis) {
   axis = normalize_axis("stack", axis, parts.front().dim() + 1);
   std::vector<Tensor> expanded;
   for (const auto& p : parts) {
-    check(p.dtype() == parts.front().dtype(), "stack: dtype mismatch: ",
-          dtype_name(parts.front().dtype()), " vs ", dtype_name(p.dtype()));
-    check(p.shape() == parts.front().shape(), "stack: shapes differ: ",
-          ShapePrinter{parts.front().shape()}, " vs ", ShapePrinter{p.shape()});
+    check(p.dtype() == parts.front().dtype(),
+          "stack: dtype mismatch: ", dtype_name(parts.front().dtype()), " vs ",
+          dtype_name(p.dtype()));
+    check(p.shape() == parts.front().shape(),
+          "stack: shapes differ: ", ShapePrinter{parts.front().shape()}, " vs ",
+          ShapePrinter{p.shape()});
     expanded.push_back(p.unsqueeze(axis));
   }
   return concat(expanded, axis);

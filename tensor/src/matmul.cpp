@@ -79,14 +79,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 void matmul_into(Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
-  check(a.dim() == 2 && b.dim() == 2 && out.dim() == 2,
-        "matmul_into: needs 2-d operands, got ", matmul_shapes(a, b), " into ",
-        ShapePrinter{out.shape()});
-  check(a.dtype() == b.dtype() && a.dtype() == out.dtype(), "matmul_into: dtype mismatch: ",
-        dtype_name(a.dtype()), ", ", dtype_name(b.dtype()), " into ", dtype_name(out.dtype()));
+  check(a.dim() == 2 && b.dim() == 2 && out.dim() == 2, "matmul_into: needs 2-d operands, got ",
+        matmul_shapes(a, b), " into ", ShapePrinter{out.shape()});
+  check(a.dtype() == b.dtype() && a.dtype() == out.dtype(),
+        "matmul_into: dtype mismatch: ", dtype_name(a.dtype()), ", ", dtype_name(b.dtype()),
+        " into ", dtype_name(out.dtype()));
   if (a.shape()[1] != b.shape()[0]) fail("matmul: inner dimensions differ: ", matmul_shapes(a, b));
-  check(out.shape()[0] == a.shape()[0] && out.shape()[1] == b.shape()[1],
-        "matmul_into: result ", matmul_shapes(a, b), " does not fit ", ShapePrinter{out.shape()});
+  check(out.shape()[0] == a.shape()[0] && out.shape()[1] == b.shape()[1], "matmul_into: result ",
+        matmul_shapes(a, b), " does not fit ", ShapePrinter{out.shape()});
   gemm_2d(a, b, out, alpha, beta);
   out.bump_version();
 }

@@ -59,7 +59,8 @@ Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType d
   Tensor out = Tensor::empty(shape, dtype);
   visit_floating("uniform", dtype, [&]<class T>() {
     T* p = out.data<T>();
-    for (std::int64_t i = 0; i < out.numel(); ++i) p[i] = static_cast<T>(lo + (hi - lo) * gen.uniform());
+    for (std::int64_t i = 0; i < out.numel(); ++i)
+      p[i] = static_cast<T>(lo + (hi - lo) * gen.uniform());
   });
   return out;
 }
@@ -69,7 +70,8 @@ Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, DT
   Tensor out = Tensor::empty(shape, dtype);
   visit_floating("normal", dtype, [&]<class T>() {
     T* p = out.data<T>();
-    for (std::int64_t i = 0; i < out.numel(); ++i) p[i] = static_cast<T>(mean + stddev * gen.normal());
+    for (std::int64_t i = 0; i < out.numel(); ++i)
+      p[i] = static_cast<T>(mean + stddev * gen.normal());
   });
   return out;
 }

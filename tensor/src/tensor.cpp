@@ -10,8 +10,8 @@
 
 namespace wengert {
 
-Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides,
-               std::int64_t offset, DType dtype)
+Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, std::int64_t offset,
+               DType dtype)
     : storage_(std::move(storage)),
       shape_(std::move(shape)),
       strides_(std::move(strides)),
@@ -75,8 +75,7 @@ template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 
 // Replaces one -1 by the extent that keeps numel; checks the product.
-static Shape infer_shape(std::string_view op, Shape shape, std::int64_t numel,
-                         const Shape& from) {
+static Shape infer_shape(std::string_view op, Shape shape, std::int64_t numel, const Shape& from) {
   std::int64_t known = 1, unknown = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
@@ -133,8 +132,8 @@ Tensor Tensor::view(const Shape& shape) const {
   const Shape target = infer_shape("view", shape, numel(), shape_);
   Strides strides;
   check(view_strides(shape_, strides_, target, strides), "view: cannot view shape ",
-        ShapePrinter{shape_}, " with strides ", ShapePrinter{strides_}, " as ", ShapePrinter{target},
-        " without a copy; use reshape()");
+        ShapePrinter{shape_}, " with strides ", ShapePrinter{strides_}, " as ",
+        ShapePrinter{target}, " without a copy; use reshape()");
   return Tensor(storage_, target, strides, offset_, dtype_);
 }
 
@@ -198,8 +197,8 @@ Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t stop,
 
 Tensor Tensor::narrow(std::int64_t axis, std::int64_t start, std::int64_t length) const {
   axis = normalize_axis("narrow", axis, dim());
-  check(start >= 0 && length >= 0 && start + length <= shape_[axis], "narrow: range [", start,
-        ", ", start + length, ") out of bounds for axis ", axis, " of shape ", ShapePrinter{shape_});
+  check(start >= 0 && length >= 0 && start + length <= shape_[axis], "narrow: range [", start, ", ",
+        start + length, ") out of bounds for axis ", axis, " of shape ", ShapePrinter{shape_});
   return slice(axis, start, start + length);
 }
 
@@ -327,10 +326,18 @@ static Tensor& assign_result(Tensor& self, const Tensor& result, std::string_vie
   return self.copy_(result);
 }
 
-Tensor& Tensor::add_(const Tensor& other) { return assign_result(*this, add(*this, other), "add_"); }
-Tensor& Tensor::sub_(const Tensor& other) { return assign_result(*this, sub(*this, other), "sub_"); }
-Tensor& Tensor::mul_(const Tensor& other) { return assign_result(*this, mul(*this, other), "mul_"); }
-Tensor& Tensor::div_(const Tensor& other) { return assign_result(*this, div(*this, other), "div_"); }
+Tensor& Tensor::add_(const Tensor& other) {
+  return assign_result(*this, add(*this, other), "add_");
+}
+Tensor& Tensor::sub_(const Tensor& other) {
+  return assign_result(*this, sub(*this, other), "sub_");
+}
+Tensor& Tensor::mul_(const Tensor& other) {
+  return assign_result(*this, mul(*this, other), "mul_");
+}
+Tensor& Tensor::div_(const Tensor& other) {
+  return assign_result(*this, div(*this, other), "div_");
+}
 Tensor& Tensor::add_(double value) { return add_(scalar(value, dtype_)); }
 Tensor& Tensor::mul_(double value) { return mul_(scalar(value, dtype_)); }
 Tensor& Tensor::clamp_(double lo, double hi) {

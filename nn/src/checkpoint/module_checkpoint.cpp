@@ -23,8 +23,8 @@ void check_matches(const fs::path& path, const NamedTensors& file, const NamedTe
           "' of the module is missing from the file");
     const Tensor& f = *it->second;
     check(f.shape() == t.shape() && f.dtype() == t.dtype(), "load_module: '", path.string(),
-          "': tensor '", name, "' is ", f.dtype(), " ", ShapePrinter{f.shape()}, " in the file but ",
-          t.dtype(), " ", ShapePrinter{t.shape()}, " in the module");
+          "': tensor '", name, "' is ", f.dtype(), " ", ShapePrinter{f.shape()},
+          " in the file but ", t.dtype(), " ", ShapePrinter{t.shape()}, " in the module");
     in_file.erase(it);
   }
   check(in_file.empty(), "load_module: '", path.string(), "': tensor '",

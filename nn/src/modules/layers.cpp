@@ -8,8 +8,8 @@ namespace wengert::nn {
 Var linear(const Var& x, const Var& weight, const Var& bias) {
   check(weight.dim() == 2, "linear: weight must be [out, in], got ", ShapePrinter{weight.shape()});
   check(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input ", ShapePrinter{x.shape()},
-        " does not end in in_features = ", weight.size(1), " (weight ", ShapePrinter{weight.shape()},
-        ")");
+        " does not end in in_features = ", weight.size(1), " (weight ",
+        ShapePrinter{weight.shape()}, ")");
   const Var y = matmul(x, transpose(weight, 0, 1));  // [..., in] @ [in, out] -> [..., out]
   return bias.defined() ? y + bias : y;
 }

@@ -103,7 +103,8 @@ CellState CellModule::step(const Var& x, const CellState& state) const {
   const auto state_or_zeros = [&](const Var& v, const char* what) {
     if (!v.defined()) return Var(zeros(hshape, dtype_));
     check(v.shape() == hshape, name, "(", input_size_, ", ", hidden_size_, "): ", what, " must be ",
-          ShapePrinter{hshape}, " for input ", ShapePrinter{x.shape()}, ", got ", ShapePrinter{v.shape()});
+          ShapePrinter{hshape}, " for input ", ShapePrinter{x.shape()}, ", got ",
+          ShapePrinter{v.shape()});
     return v;
   };
   CellState s{state_or_zeros(state.h, "h"), {}};

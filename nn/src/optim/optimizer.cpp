@@ -100,8 +100,8 @@ void Optimizer::load_state(const NamedTensors& state) {
     check(k < buffer_names_.size(), "optimizer load_state: unexpected entry '", name, "'");
     const Tensor& p = params_[i].value();
     check(t.shape() == p.shape() && t.dtype() == p.dtype(), "optimizer load_state: '", name,
-          "' is ", t.dtype(), " ", ShapePrinter{t.shape()}, ", parameter ", i, " is ", p.dtype(), " ",
-          ShapePrinter{p.shape()});
+          "' is ", t.dtype(), " ", ShapePrinter{t.shape()}, ", parameter ", i, " is ", p.dtype(),
+          " ", ShapePrinter{p.shape()});
     check(!buffers[k][i].defined(), "optimizer load_state: '", name, "' appears twice");
     buffers[k][i] = t.clone();
   }

@@ -18,7 +18,7 @@ inline constexpr std::int64_t kParallelElementwise = 1 << 15;
 
 template <std::size_t N>
 struct RowPlan {
-  Shape shape;                    // merged shape, at least 1-d; the last axis is the row
+  Shape shape;  // merged shape, at least 1-d; the last axis is the row
   std::array<Strides, N> strides;
   std::array<std::int64_t, N> base{};
 };

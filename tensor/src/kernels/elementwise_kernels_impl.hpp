@@ -16,16 +16,24 @@ template <class T, class A>
 xsimd::batch<T, A> apply_unary(UnaryOp op, const xsimd::batch<T, A>& x) {
   using B = xsimd::batch<T, A>;
   switch (op) {
-    case UnaryOp::neg: return -x;
-    case UnaryOp::abs: return xsimd::abs(x);
-    case UnaryOp::exp: return xsimd::exp(x);
-    case UnaryOp::log: return xsimd::log(x);
-    case UnaryOp::sqrt: return xsimd::sqrt(x);
-    case UnaryOp::tanh: return xsimd::tanh(x);
+    case UnaryOp::neg:
+      return -x;
+    case UnaryOp::abs:
+      return xsimd::abs(x);
+    case UnaryOp::exp:
+      return xsimd::exp(x);
+    case UnaryOp::log:
+      return xsimd::log(x);
+    case UnaryOp::sqrt:
+      return xsimd::sqrt(x);
+    case UnaryOp::tanh:
+      return xsimd::tanh(x);
     // sigmoid(x) = 1 / (1 + e^-x): e^-x overflows to inf for x << 0, giving exactly 0.
-    case UnaryOp::sigmoid: return B(T(1)) / (B(T(1)) + xsimd::exp(-x));
+    case UnaryOp::sigmoid:
+      return B(T(1)) / (B(T(1)) + xsimd::exp(-x));
     // relu keeps NaN (x < 0 is false for NaN), like PyTorch.
-    case UnaryOp::relu: return xsimd::select(x < B(T(0)), B(T(0)), x);
+    case UnaryOp::relu:
+      return xsimd::select(x < B(T(0)), B(T(0)), x);
   }
   return x;
 }
@@ -34,16 +42,21 @@ template <class T, class A>
 xsimd::batch<T, A> apply_binary(BinaryOp op, const xsimd::batch<T, A>& a,
                                 const xsimd::batch<T, A>& b) {
   switch (op) {
-    case BinaryOp::add: return a + b;
-    case BinaryOp::sub: return a - b;
-    case BinaryOp::mul: return a * b;
-    case BinaryOp::div: return a / b;
+    case BinaryOp::add:
+      return a + b;
+    case BinaryOp::sub:
+      return a - b;
+    case BinaryOp::mul:
+      return a * b;
+    case BinaryOp::div:
+      return a / b;
     // maximum / minimum propagate NaN like PyTorch (a + b is NaN when either is).
     case BinaryOp::maximum:
       return xsimd::select(xsimd::isnan(a) || xsimd::isnan(b), a + b, xsimd::max(a, b));
     case BinaryOp::minimum:
       return xsimd::select(xsimd::isnan(a) || xsimd::isnan(b), a + b, xsimd::min(a, b));
-    case BinaryOp::pow: return xsimd::pow(a, b);
+    case BinaryOp::pow:
+      return xsimd::pow(a, b);
   }
   return a;
 }
@@ -62,11 +75,14 @@ template <class T, class A>
 bool needs_edge_fix(UnaryOp op, const xsimd::batch<T, A>& x) {
   using B = xsimd::batch<T, A>;
   switch (op) {
-    case UnaryOp::exp: return xsimd::any(x < B(EdgeRange<T>::exp_lo) || x > B(EdgeRange<T>::exp_hi));
-    case UnaryOp::sigmoid: return xsimd::any(x < B(EdgeRange<T>::exp_lo));
+    case UnaryOp::exp:
+      return xsimd::any(x < B(EdgeRange<T>::exp_lo) || x > B(EdgeRange<T>::exp_hi));
+    case UnaryOp::sigmoid:
+      return xsimd::any(x < B(EdgeRange<T>::exp_lo));
     case UnaryOp::log:
       return xsimd::any(x < B(std::numeric_limits<T>::min()) && x > B(T(0)));
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -82,7 +98,8 @@ T edge_value(UnaryOp op, T x, T fast) {
     }
     case UnaryOp::log:
       return x > T(0) && x < std::numeric_limits<T>::min() ? std::log(x) : fast;
-    default: return fast;
+    default:
+      return fast;
   }
 }
 

@@ -14,9 +14,12 @@ enum class DType : std::uint8_t { f32, f64, i64 };
 
 constexpr std::string_view dtype_name(DType d) {
   switch (d) {
-    case DType::f32: return "f32";
-    case DType::f64: return "f64";
-    case DType::i64: return "i64";
+    case DType::f32:
+      return "f32";
+    case DType::f64:
+      return "f64";
+    case DType::i64:
+      return "i64";
   }
   return "?";
 }
@@ -28,20 +31,29 @@ constexpr bool is_floating(DType d) { return d != DType::i64; }
 template <class T>
 constexpr DType dtype_of();
 template <>
-constexpr DType dtype_of<float>() { return DType::f32; }
+constexpr DType dtype_of<float>() {
+  return DType::f32;
+}
 template <>
-constexpr DType dtype_of<double>() { return DType::f64; }
+constexpr DType dtype_of<double>() {
+  return DType::f64;
+}
 template <>
-constexpr DType dtype_of<std::int64_t>() { return DType::i64; }
+constexpr DType dtype_of<std::int64_t>() {
+  return DType::i64;
+}
 
 // Calls fn.template operator()<T>() with T the C++ type of `d`:
 //   visit_dtype(d, [&]<class T>() { ... T ... });
 template <class F>
 decltype(auto) visit_dtype(DType d, F&& fn) {
   switch (d) {
-    case DType::f32: return fn.template operator()<float>();
-    case DType::f64: return fn.template operator()<double>();
-    case DType::i64: return fn.template operator()<std::int64_t>();
+    case DType::f32:
+      return fn.template operator()<float>();
+    case DType::f64:
+      return fn.template operator()<double>();
+    case DType::i64:
+      return fn.template operator()<std::int64_t>();
   }
   fail("visit_dtype: invalid dtype");
 }
@@ -50,9 +62,12 @@ decltype(auto) visit_dtype(DType d, F&& fn) {
 template <class F>
 decltype(auto) visit_floating(std::string_view op, DType d, F&& fn) {
   switch (d) {
-    case DType::f32: return fn.template operator()<float>();
-    case DType::f64: return fn.template operator()<double>();
-    default: break;
+    case DType::f32:
+      return fn.template operator()<float>();
+    case DType::f64:
+      return fn.template operator()<double>();
+    default:
+      break;
   }
   fail(op, ": needs a floating dtype (f32 or f64), got ", dtype_name(d));
 }

@@ -13,9 +13,9 @@ class Generator {
  public:
   explicit Generator(std::uint64_t seed = 0x5eed);
   std::uint64_t next_u64();
-  double uniform();                                         // [0, 1), 53 random bits
-  double normal();                                          // standard normal (Box-Muller)
-  std::uint64_t below(std::uint64_t n);                     // uniform integer in [0, n)
+  double uniform();                                          // [0, 1), 53 random bits
+  double normal();                                           // standard normal (Box-Muller)
+  std::uint64_t below(std::uint64_t n);                      // uniform integer in [0, n)
   std::array<std::uint64_t, 4> state() const { return s_; }  // for exact resume
   void set_state(const std::array<std::uint64_t, 4>& s) { s_ = s; }
 
@@ -23,8 +23,7 @@ class Generator {
   std::array<std::uint64_t, 4> s_;
 };
 
-Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen,
-               DType dtype = DType::f32);
+Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType dtype = DType::f32);
 Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen,
               DType dtype = DType::f32);
 

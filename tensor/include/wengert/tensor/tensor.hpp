@@ -101,8 +101,8 @@ class Tensor {
 template <class T>
 T* Tensor::data() const {
   check(defined(), "data: tensor is undefined");
-  check(dtype_of<T>() == dtype_, "data: tensor has dtype ", dtype_name(dtype_),
-        ", requested ", dtype_name(dtype_of<T>()));
+  check(dtype_of<T>() == dtype_, "data: tensor has dtype ", dtype_name(dtype_), ", requested ",
+        dtype_name(dtype_of<T>()));
   return static_cast<T*>(storage_->data()) + offset_;
 }
 
