@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
   t->add_option("--val-fraction", rc.data.val_fraction,
                 "fraction of tokens held out for validation (the end)")
       ->capture_default_str();
+  t->add_option(
+       "--invalid-utf8", rc.data.invalid_utf8,
+       "invalid UTF-8 in the corpus: error (naming the byte offset) or replace (by U+FFFD)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"error", "replace"}));
   t->add_option("--max-tokens", rc.data.max_tokens,
                 "use only the first N tokens of the corpus, as d2l's load_data_time_machine does "
                 "(10000); 0 = all")

@@ -26,6 +26,7 @@ constexpr std::pair<const char*, const char*> fixed_on_resume[] = {
     {"normalize", "/data/normalize"},
     {"val-fraction", "/data/val_fraction"},
     {"max-tokens", "/data/max_tokens"},
+    {"invalid-utf8", "/data/invalid_utf8"},
     {"cell", "/model/cell"},
     {"hidden", "/model/hidden"},
     {"layers", "/model/layers"},

@@ -72,6 +72,8 @@ void DataConfig::validate() const {
   check(val_fraction >= 0 && val_fraction < 1, "--val-fraction must be in [0, 1), got ",
         val_fraction);
   check(max_tokens >= 0, "--max-tokens must be >= 0, got ", max_tokens);
+  check(invalid_utf8 == "error" || invalid_utf8 == "replace",
+        "--invalid-utf8: expected error or replace, got '", invalid_utf8, "'");
 }
 
 void to_json(nlohmann::json& out, const ModelConfig& c) {
@@ -118,9 +120,13 @@ void from_json(const nlohmann::json& in, TrainConfig& c) {
 }
 
 void to_json(nlohmann::json& out, const DataConfig& c) {
-  out = {
-      {"corpus", c.corpus},       {"tokenizer", c.tokenizer},       {"merges", c.merges},
-      {"normalize", c.normalize}, {"val_fraction", c.val_fraction}, {"max_tokens", c.max_tokens}};
+  out = {{"corpus", c.corpus},
+         {"tokenizer", c.tokenizer},
+         {"merges", c.merges},
+         {"normalize", c.normalize},
+         {"val_fraction", c.val_fraction},
+         {"max_tokens", c.max_tokens},
+         {"invalid_utf8", c.invalid_utf8}};
 }
 void from_json(const nlohmann::json& in, DataConfig& c) {
   c.corpus = in.value("corpus", c.corpus);
@@ -129,6 +135,7 @@ void from_json(const nlohmann::json& in, DataConfig& c) {
   c.normalize = in.value("normalize", c.normalize);
   c.val_fraction = in.value("val_fraction", c.val_fraction);
   c.max_tokens = in.value("max_tokens", c.max_tokens);
+  c.invalid_utf8 = in.value("invalid_utf8", c.invalid_utf8);
 }
 
 void to_json(nlohmann::json& out, const RunConfig& c) {

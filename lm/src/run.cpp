@@ -26,7 +26,8 @@ std::string load_text(const fs::path& corpus, const DataConfig& data) {
   check(fs::exists(corpus), "corpus ", corpus.string(), ": no such file");
   check(!fs::is_directory(corpus), "corpus ", corpus.string(), ": is a directory");
   text::CorpusOptions options;
-  options.invalid_utf8 = text::InvalidUtf8::replace;
+  options.invalid_utf8 =
+      data.invalid_utf8 == "replace" ? text::InvalidUtf8::replace : text::InvalidUtf8::error;
   options.normalizer = parse_normalizer(data.normalize);
   return text::load_corpus(corpus, options);
 }

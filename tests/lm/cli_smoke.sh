@@ -44,5 +44,15 @@ if "$bin" train --corpus "$work/missing.txt" --out "$work/bad" 2> "$work/err.txt
   exit 1
 fi
 grep -q "^wengert-lm: error: " "$work/err.txt"
+
+# Invalid UTF-8 (here a UTF-16 byte-order mark) is an error naming the byte offset, unless replaced.
+{ printf '\377\376'; cat "$work/slice.txt"; } > "$work/utf16ish.txt"
+if "$bin" train --corpus "$work/utf16ish.txt" --out "$work/bad" 2> "$work/err.txt"; then
+  echo "expected a failure for invalid UTF-8"
+  exit 1
+fi
+grep -q "offset 0" "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
+"$bin" train --corpus "$work/utf16ish.txt" --invalid-utf8 replace --epochs 1 --hidden 8 \
+  --threads 1 --out "$work/replaced" > /dev/null
 rm -rf "$work"
 echo "cli smoke: ok"

@@ -59,12 +59,13 @@ struct TrainConfig {
 };
 
 struct DataConfig {
-  std::string corpus;                 // path of the text file
-  std::string tokenizer = "char";     // char | word | bpe
-  std::int64_t merges = 0;            // bpe only: number of merges (0 -> 500)
-  std::string normalize = "letters";  // none | lower | letters
-  double val_fraction = 0.1;          // the last part of the token stream, held out
-  std::int64_t max_tokens = 0;        // keep only the first N tokens (d2l's max_tokens); 0 = all
+  std::string corpus;                  // path of the text file
+  std::string tokenizer = "char";      // char | word | bpe
+  std::int64_t merges = 0;             // bpe only: number of merges (0 -> 500)
+  std::string normalize = "letters";   // none | lower | letters
+  double val_fraction = 0.1;           // the last part of the token stream, held out
+  std::string invalid_utf8 = "error";  // error (naming the byte offset) | replace (by U+FFFD)
+  std::int64_t max_tokens = 0;         // keep only the first N tokens (d2l's max_tokens); 0 = all
   void validate() const;
 };
 
