@@ -221,3 +221,36 @@ TEST_CASE("Recurrent: fused and composed agree on a 2-layer LSTM", "[recurrent][
     for (std::size_t i = 0; i < ng; ++i) CHECK(max_abs_diff(grads[i], grads[ng + i]) < 1e-10);
   }
 }
+
+TEST_CASE("Recurrent: token ids act as one-hot rows, fused and composed", "[recurrent][fused]") {
+  Generator gen(8);
+  for (CellKind kind : {CellKind::lstm, CellKind::gru, CellKind::rnn_tanh}) {
+    INFO(cell_kind_name(kind));
+    const std::int64_t T = 4, B = 3, V = 6, H = 5;
+    Recurrent rnn(kind, V, H, 2, gen, 0.0, DType::f64);
+    std::vector<std::int64_t> id_values(T * B);
+    for (auto& id : id_values) id = static_cast<std::int64_t>(gen.below(V));
+    const Tensor ids = from_vector<std::int64_t>(id_values, {T, B});
+    const Tensor proj = normal({T, B, H}, 0, 1, gen, DType::f64);
+    std::vector<Tensor> values, grads;
+    // The reference: real one-hot rows through the composed cells; then ids, composed and fused.
+    for (int run = 0; run < 3; ++run) {
+      rnn.fused = run == 2;
+      rnn.zero_grad();
+      const Var x = run == 0 ? Var(one_hot(ids, V, DType::f64)) : Var(ids);
+      auto out = rnn.forward(x, {}, gen);
+      sum(out.output * Var(proj)).backward();
+      values.push_back(out.output.value());
+      for (const Var& p : rnn.parameters()) grads.push_back(p.grad());
+    }
+    const std::size_t ng = grads.size() / 3;
+    for (int run = 1; run < 3; ++run) {
+      CHECK(max_abs_diff(values[0], values[run]) < 1e-12);
+      for (std::size_t i = 0; i < ng; ++i)
+        CHECK(max_abs_diff(grads[i], grads[run * ng + i]) < 1e-12);
+    }
+  }
+  Recurrent rnn(CellKind::gru, 6, 5, 1, gen);
+  CHECK_THROWS_WITH(rnn.forward(Var(from_vector<std::int64_t>({0, 1, 2}, {3})), {}, gen),
+                    Contains("token ids must be [T, B]"));
+}
