@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <wengert/nn/checkpoint.hpp>
+#include <wengert/tensor/atomic_file.hpp>
 
 #include "detail/files.hpp"
 #include "wengert/lm/trainer.hpp"
@@ -102,7 +103,7 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
   nn::save_checkpoint(temp / "model.safetensors", *model_, *optimizer_,
                       {{"epoch", std::to_string(at.epoch)}, {"batch", std::to_string(at.batch)}});
   nn::save_safetensors(temp / "state.safetensors", carried);
-  detail::write_text_atomic(temp / "trainer.json", j.dump(2) + "\n");
+  write_file_atomic(temp / "trainer.json", j.dump(2) + "\n", "Trainer::save_checkpoint");
   fs::remove_all(old);
   if (fs::exists(dir)) fs::rename(dir, old);
   fs::rename(temp, dir);

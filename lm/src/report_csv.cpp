@@ -2,8 +2,8 @@
 #include <cmath>
 #include <iomanip>
 #include <sstream>
+#include <wengert/tensor/atomic_file.hpp>
 
-#include "detail/files.hpp"
 #include "wengert/lm/report.hpp"
 
 namespace wengert::lm {
@@ -20,7 +20,7 @@ std::string csv_log(const std::vector<EpochStats>& history) {
 }
 
 void write_csv_log(const std::filesystem::path& path, const std::vector<EpochStats>& history) {
-  detail::write_text_atomic(path, csv_log(history));
+  write_file_atomic(path, csv_log(history), "write_csv_log");
 }
 
 }  // namespace wengert::lm

@@ -6,8 +6,8 @@
 #include <iomanip>
 #include <limits>
 #include <sstream>
+#include <wengert/tensor/atomic_file.hpp>
 
-#include "detail/files.hpp"
 #include "wengert/lm/report.hpp"
 
 namespace wengert::lm {
@@ -146,7 +146,7 @@ std::string perplexity_svg(const std::vector<EpochStats>& history, const std::st
 
 void write_perplexity_svg(const std::filesystem::path& path, const std::vector<EpochStats>& history,
                           const std::string& title) {
-  detail::write_text_atomic(path, perplexity_svg(history, title));
+  write_file_atomic(path, perplexity_svg(history, title), "write_perplexity_svg");
 }
 
 }  // namespace wengert::lm

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <wengert/nn/checkpoint.hpp>
+#include <wengert/tensor/atomic_file.hpp>
 #include <wengert/text/bpe_tokenizer.hpp>
 #include <wengert/text/char_tokenizer.hpp>
 #include <wengert/text/word_tokenizer.hpp>
@@ -71,7 +72,7 @@ std::int64_t count_code_points(std::string_view utf8) {
 void save_run_config(const RunPaths& paths, const RunConfig& config, std::uint64_t corpus_hash) {
   nlohmann::json j = config;
   j["corpus_fnv1a"] = corpus_hash;
-  detail::write_text_atomic(paths.config(), j.dump(2) + "\n");
+  write_file_atomic(paths.config(), j.dump(2) + "\n", "save_run_config");
 }
 
 RunConfig load_run_config(const RunPaths& paths) {

@@ -1,5 +1,5 @@
-// Small file helpers of the lm layer: atomic text writes (temp file, fsync, rename) and reading a
-// JSON file with errors that name it.
+// Reading a JSON file of the run folder with errors that name it. (Writes go through
+// wengert::write_file_atomic, tensor/atomic_file.hpp.)
 #pragma once
 
 #include <filesystem>
@@ -8,7 +8,6 @@
 
 namespace wengert::lm::detail {
 
-void write_text_atomic(const std::filesystem::path& path, std::string_view text);
 nlohmann::json read_json(const std::filesystem::path& path);
 
 }  // namespace wengert::lm::detail

@@ -1,14 +1,10 @@
 // save_safetensors: builds the JSON header with nlohmann-json, packs the tensors in order, and
-// writes the file atomically (temporary in the same directory, fsync, rename, fsync directory).
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
+// writes the file atomically with write_file_atomic (tensor/atomic_file.hpp).
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
+#include <wengert/tensor/atomic_file.hpp>
 
 #include "format.hpp"
 #include "wengert/nn/checkpoint.hpp"
@@ -56,58 +52,10 @@ std::vector<std::byte> encode(const fs::path& path, const NamedTensors& tensors,
   return out;
 }
 
-[[noreturn]] void fail_io(const fs::path& path, const char* what) {
-  fail("save_safetensors: '", path.string(), "': ", what, ": ", std::strerror(errno));
-}
-
-void write_all(int fd, const std::vector<std::byte>& bytes, const fs::path& path) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail_io(path, "write failed");
-    done += static_cast<std::size_t>(n);
-  }
-}
-
 }  // namespace
 
 void save_safetensors(const fs::path& path, const NamedTensors& tensors, const Metadata& metadata) {
-  const std::vector<std::byte> bytes = encode(path, tensors, metadata);
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::string name = ".";  // (GCC 12 warns falsely on "." + std::string&&)
-  name += path.filename().string();
-  name += ".tmp-XXXXXX";
-  std::string tmp = (dir / name).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) fail_io(path, "cannot create a temporary file in its directory");
-  try {
-    if (::fchmod(fd, 0644) != 0) fail_io(tmp, "fchmod failed");
-    write_all(fd, bytes, tmp);
-    if (::fsync(fd) != 0) fail_io(tmp, "fsync failed");
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    errno = err;
-    fail_io(tmp, "close failed");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    errno = err;
-    fail_io(path, "rename failed");
-  }
-  // Make the rename itself durable; some file systems refuse to fsync a directory: not an error.
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  write_file_atomic(path, encode(path, tensors, metadata), "save_safetensors");
 }
 
 }  // namespace wengert::nn

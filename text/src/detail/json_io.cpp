@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <system_error>
+#include <wengert/tensor/atomic_file.hpp>
 #include <wengert/tensor/error.hpp>
 #include <wengert/text/corpus.hpp>
 
@@ -35,25 +36,6 @@ bool has_type(const json& value, json::value_t type) {
 
 }  // namespace
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view contents,
-                       std::string_view op) {
-  std::filesystem::path temp = path;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    check(out.good(), op, ": cannot open '", temp.string(), "' for writing");
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
-    check(out.good(), op, ": write error on '", temp.string(), "'");
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) {
-    std::filesystem::remove(temp, error);
-    fail(op, ": cannot rename '", temp.string(), "' to '", path.string(), "'");
-  }
-}
-
 void save_json_atomic(const std::filesystem::path& path, const json& value, std::string_view op) {
   std::string text;
   try {
@@ -61,7 +43,7 @@ void save_json_atomic(const std::filesystem::path& path, const json& value, std:
   } catch (const json::exception& e) {
     fail(op, ": '", path.string(), "': cannot serialize: ", e.what());
   }
-  write_file_atomic(path, text, op);
+  wengert::write_file_atomic(path, text, op);
 }
 
 void check_format(const json& object, std::string_view format, std::int64_t version,

@@ -1,4 +1,4 @@
-// Private helpers for the JSON save formats: atomic file writes, parsing a file with errors
+// Private helpers for the JSON save formats: atomic JSON writes, parsing a file with errors
 // that name the operation and the path, and checked field access for corrupt files.
 #pragma once
 
@@ -13,11 +13,8 @@ namespace wengert::text::detail {
 
 using nlohmann::json;
 
-// Writes `contents` to "<path>.tmp", then renames it over `path`: readers never see half a file.
-void write_file_atomic(const std::filesystem::path& path, std::string_view contents,
-                       std::string_view op);
-
-// Serializes `value` and writes it atomically; throws "<op>: ..." (e.g. on invalid UTF-8).
+// Serializes `value` and writes it with wengert::write_file_atomic (temporary, fsync, rename);
+// throws "<op>: ..." (e.g. on invalid UTF-8).
 void save_json_atomic(const std::filesystem::path& path, const json& value, std::string_view op);
 
 // Parses a JSON file; errors read "<op>: '<path>': <reason>".
