@@ -12,6 +12,7 @@
 
 #include "detail/bpe_chunker.hpp"
 #include "detail/json_io.hpp"
+#include "detail/load_kind.hpp"
 #include "detail/pair_map.hpp"
 
 namespace wengert::text {
@@ -214,11 +215,7 @@ BPETokenizer BPETokenizer::from_json(const nlohmann::json& in, std::string_view 
 }
 
 BPETokenizer BPETokenizer::load(const std::filesystem::path& path) {
-  auto loaded = load_tokenizer(path);
-  auto* typed = dynamic_cast<BPETokenizer*>(loaded.get());
-  check(typed != nullptr, "BPETokenizer::load: '", path.string(), "' holds a '", loaded->kind(),
-        "' tokenizer");
-  return std::move(*typed);
+  return detail::load_kind<BPETokenizer>(path, "BPETokenizer::load");
 }
 
 }  // namespace wengert::text

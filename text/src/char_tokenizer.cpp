@@ -7,6 +7,7 @@
 #include <wengert/text/utf8.hpp>
 
 #include "detail/json_io.hpp"
+#include "detail/load_kind.hpp"
 
 namespace wengert::text {
 
@@ -144,11 +145,7 @@ CharTokenizer CharTokenizer::from_json(const nlohmann::json& in, std::string_vie
 }
 
 CharTokenizer CharTokenizer::load(const std::filesystem::path& path) {
-  auto loaded = load_tokenizer(path);
-  auto* typed = dynamic_cast<CharTokenizer*>(loaded.get());
-  check(typed != nullptr, "CharTokenizer::load: '", path.string(), "' holds a '", loaded->kind(),
-        "' tokenizer");
-  return std::move(*typed);
+  return detail::load_kind<CharTokenizer>(path, "CharTokenizer::load");
 }
 
 }  // namespace wengert::text

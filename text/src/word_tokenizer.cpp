@@ -6,6 +6,7 @@
 #include <wengert/text/word_tokenizer.hpp>
 
 #include "detail/json_io.hpp"
+#include "detail/load_kind.hpp"
 
 namespace wengert::text {
 
@@ -128,11 +129,7 @@ WordTokenizer WordTokenizer::from_json(const nlohmann::json& in, std::string_vie
 }
 
 WordTokenizer WordTokenizer::load(const std::filesystem::path& path) {
-  auto loaded = load_tokenizer(path);
-  auto* typed = dynamic_cast<WordTokenizer*>(loaded.get());
-  check(typed != nullptr, "WordTokenizer::load: '", path.string(), "' holds a '", loaded->kind(),
-        "' tokenizer");
-  return std::move(*typed);
+  return detail::load_kind<WordTokenizer>(path, "WordTokenizer::load");
 }
 
 }  // namespace wengert::text
