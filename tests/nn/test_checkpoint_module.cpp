@@ -1,13 +1,12 @@
 // Module and training checkpoints: save_module / load_module round trips with dotted names, a
 // mismatching file (shape, dtype, missing or extra tensor) throws naming file and tensor and
 // leaves the module untouched, and save_checkpoint / load_checkpoint resume Adam bit-for-bit.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "nn_test_support.hpp"
 #include "wengert/nn/checkpoint.hpp"
 
 using namespace wengert;
@@ -17,15 +16,8 @@ using Catch::Contains;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("wengert_test_ckpt_module_" + std::to_string(::getpid()) +
-                                        "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("wengert_test_ckpt_module_") {}
 };
 
 // weight [out, in], optional bias [out]; values offset by `seed` so two instances differ.

@@ -2,8 +2,6 @@
 // file written by Python's struct + json (tests/nn/fixtures/torch_written.safetensors), every kind
 // of corrupted file written by hand (each must throw naming the file, the tensor and the problem),
 // and atomic writes (a failed save leaves the old file and no temporary behind).
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -12,6 +10,7 @@
 #include <iterator>
 #include <string>
 
+#include "nn_test_support.hpp"
 #include "wengert/nn/checkpoint.hpp"
 
 using namespace wengert;
@@ -21,15 +20,8 @@ using Catch::Contains;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("wengert_test_safetensors_" + std::to_string(::getpid()) +
-                                        "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("wengert_test_safetensors_") {}
 };
 
 std::string read_bytes(const fs::path& p) {

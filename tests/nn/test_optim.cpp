@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "nn_test_support.hpp"
 #include "wengert/nn/checkpoint.hpp"
 #include "wengert/nn/optim.hpp"
 
@@ -18,15 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-json load_fixture(const std::string& name) {
-  std::ifstream in(std::string(WENGERT_SOURCE_DIR) + "/tests/nn/fixtures/" + name);
-  REQUIRE(in.good());
-  return json::parse(in);
-}
-
-Tensor make_tensor(const json& values, const json& shape, DType dtype) {
-  return from_vector<double>(values.get<std::vector<double>>(), shape.get<Shape>()).to(dtype);
-}
+using testing::load_fixture;
+using testing::make_tensor;
 
 std::unique_ptr<Optimizer> make_optimizer(const json& fixture, std::vector<Var> params) {
   const std::string kind = fixture["optimizer"];
