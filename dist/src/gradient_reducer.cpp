@@ -95,6 +95,11 @@ void GradientReducer::on_gradient(std::size_t k, const Tensor& grad) {
     start(*buckets_[next_to_start_++]);
     ++stats_.buckets_started_in_sweep;
   }
+  // Open MPI advances a non-blocking collective only inside MPI calls: poke the started ones.
+  for (std::size_t b = 0; b < next_to_start_; ++b) {
+    int done = 0;
+    detail::check_mpi(MPI_Test(&buckets_[b]->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  }
 }
 
 void GradientReducer::start(Bucket& bucket) {
