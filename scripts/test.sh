@@ -22,6 +22,12 @@ for exe in build/consumer/example_*; do
   (cd build/consumer && "./$(basename "$exe")" > "$(basename "$exe").log") || { cat "build/consumer/$(basename "$exe").log"; exit 1; }
 done
 
+if [ -x build/consumer/example_data_parallel ]; then
+  echo "-- running example_data_parallel on 2 MPI ranks"
+  (cd build/consumer && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 \
+    mpirun -np 2 --oversubscribe ./example_data_parallel)
+fi
+
 echo "== Sanitizer build (address, undefined) and tests"
 cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -g" \
   -DWENGERT_SANITIZE=ON -DWENGERT_WERROR=ON -DWENGERT_BUILD_BENCH=OFF -DWENGERT_BUILD_EXAMPLES=OFF

@@ -1,0 +1,110 @@
+// Communicator over MPI_COMM_WORLD. MPI's default error handler aborts the job; this one asks
+// MPI to return error codes instead, which check_mpi turns into wengert::Error.
+#include "wengert/dist/communicator.hpp"
+
+#include <mpi.h>
+
+#include <climits>
+#include <string>
+
+#include "mpi_util.hpp"
+
+namespace wengert::dist {
+
+namespace detail {
+
+void check_mpi(int code, const char* call) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  fail("dist: ", call, " failed: ", std::string(text, static_cast<std::size_t>(length)));
+}
+
+MPI_Datatype mpi_type(DType dtype) {
+  switch (dtype) {
+    case DType::f32:
+      return MPI_FLOAT;
+    case DType::f64:
+      return MPI_DOUBLE;
+    case DType::i64:
+      return MPI_INT64_T;
+  }
+  fail("dist: unknown dtype");
+}
+
+int mpi_count(const Tensor& t, const char* op) {
+  check(t.defined(), "dist: ", op, ": the tensor is undefined");
+  check(t.is_contiguous(), "dist: ", op, ": the tensor ", ShapePrinter{t.shape()},
+        " must be contiguous (call .contiguous() first)");
+  check(t.numel() <= INT_MAX, "dist: ", op, ": ", t.numel(),
+        " elements exceed MPI's count limit of ", INT_MAX, " per call");
+  return static_cast<int>(t.numel());
+}
+
+void* address_of(const Tensor& t) {
+  return static_cast<char*>(t.storage()->data()) +
+         t.offset() * static_cast<std::int64_t>(dtype_size(t.dtype()));
+}
+
+}  // namespace detail
+
+using detail::check_mpi;
+
+Communicator& Communicator::world() {
+  static Communicator world;  // destroyed at exit, after main returns: MPI_Finalize runs then
+  return world;
+}
+
+Communicator::Communicator() {
+  int initialized = 0;
+  check_mpi(MPI_Initialized(&initialized), "MPI_Initialized");
+  if (!initialized) {
+    int provided = 0;
+    check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    finalize_at_exit_ = true;
+  }
+  check_mpi(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+  check_mpi(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+  check_mpi(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+}
+
+Communicator::~Communicator() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalize_at_exit_ && !finalized) MPI_Finalize();
+}
+
+void Communicator::barrier() const { check_mpi(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+
+void Communicator::broadcast(Tensor& t, int root) const {
+  check(root >= 0 && root < size_, "dist: broadcast: root ", root, " is not a rank of a world of ",
+        size_);
+  const int count = detail::mpi_count(t, "broadcast");
+  check_mpi(
+      MPI_Bcast(detail::address_of(t), count, detail::mpi_type(t.dtype()), root, MPI_COMM_WORLD),
+      "MPI_Bcast");
+  t.bump_version();
+}
+
+void Communicator::allreduce_sum(Tensor& t) const {
+  const int count = detail::mpi_count(t, "allreduce_sum");
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, detail::address_of(t), count, detail::mpi_type(t.dtype()),
+                          MPI_SUM, MPI_COMM_WORLD),
+            "MPI_Allreduce");
+  t.bump_version();
+}
+
+double Communicator::allreduce_sum(double value) const {
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+            "MPI_Allreduce");
+  return value;
+}
+
+std::int64_t Communicator::allreduce_max(std::int64_t value) const {
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD),
+            "MPI_Allreduce");
+  return value;
+}
+
+}  // namespace wengert::dist
