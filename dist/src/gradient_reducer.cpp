@@ -14,7 +14,6 @@ struct GradientReducer::Bucket {
   Tensor flat;                      // [elements], the gradients of its parameters end to end
   std::vector<std::size_t> params;  // indices into params_
   std::size_t pending = 0;          // gradients still to arrive in this step
-  bool started = false;
   MPI_Request request = MPI_REQUEST_NULL;
 };
 
@@ -35,12 +34,12 @@ GradientReducer::GradientReducer(const Communicator& comm, std::vector<Var> para
     const DType dtype = p.value().dtype();
     check(dtype != DType::i64, "GradientReducer: parameter ", k, " has dtype i64");
     const auto bytes = static_cast<std::size_t>(p.value().numel()) * dtype_size(dtype);
-    const bool fits = !buckets_.empty() && buckets_.back()->flat.dtype() == dtype &&
+    const bool fits = !buckets_.empty() &&
+                      params_[buckets_.back()->params.front()].value().dtype() == dtype &&
                       (static_cast<std::size_t>(elements.back()) * dtype_size(dtype) + bytes <=
                        options.bucket_bytes);
     if (!fits) {
       buckets_.push_back(std::make_unique<Bucket>());
-      buckets_.back()->flat = Tensor::empty({0}, dtype);  // dtype holder until sized below
       elements.push_back(0);
     }
     bucket_of_[k] = buckets_.size() - 1;
@@ -49,7 +48,7 @@ GradientReducer::GradientReducer(const Communicator& comm, std::vector<Var> para
     buckets_.back()->params.push_back(k);
   }
   for (std::size_t b = 0; b < buckets_.size(); ++b) {
-    buckets_[b]->flat = zeros({elements[b]}, buckets_[b]->flat.dtype());
+    buckets_[b]->flat = zeros({elements[b]}, params_[buckets_[b]->params.front()].value().dtype());
     buckets_[b]->pending = buckets_[b]->params.size();
     (void)detail::mpi_count(buckets_[b]->flat, "GradientReducer bucket");
   }
@@ -65,9 +64,8 @@ GradientReducer::GradientReducer(const Communicator& comm, std::vector<Var> para
 
 GradientReducer::~GradientReducer() {
   if (comm_.size() == 1) return;
-  for (auto& bucket : buckets_) {
-    if (bucket->started) MPI_Wait(&bucket->request, MPI_STATUS_IGNORE);
-  }
+  // A bucket not started, or already completed, holds MPI_REQUEST_NULL: waiting returns at once.
+  for (auto& bucket : buckets_) MPI_Wait(&bucket->request, MPI_STATUS_IGNORE);
   for (const Var& p : params_) remove_hooks(p);
 }
 
@@ -108,7 +106,6 @@ void GradientReducer::start(Bucket& bucket) {
                                    detail::mpi_type(bucket.flat.dtype()), MPI_SUM, MPI_COMM_WORLD,
                                    &bucket.request),
                     "MPI_Iallreduce");
-  bucket.started = true;
 }
 
 void GradientReducer::finish() {
@@ -129,7 +126,6 @@ void GradientReducer::finish() {
   const auto wait_start = std::chrono::steady_clock::now();
   for (auto& bucket : buckets_) {
     detail::check_mpi(MPI_Wait(&bucket->request, MPI_STATUS_IGNORE), "MPI_Wait");
-    bucket->started = false;
     bucket->pending = bucket->params.size();
   }
   stats_.seconds_waiting +=
