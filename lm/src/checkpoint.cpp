@@ -58,7 +58,31 @@ fs::path sibling(const fs::path& dir, const char* suffix) {
   return p;
 }
 
+constexpr const char* kCheckpointFiles[] = {"model.safetensors", "state.safetensors",
+                                            "trainer.json"};
+
+// Every file is written atomically, so a folder holding all of them is a complete checkpoint.
+bool complete(const fs::path& dir) {
+  for (const char* name : kCheckpointFiles)
+    if (!fs::exists(dir / name)) return false;
+  return true;
+}
+
 }  // namespace
+
+bool recover_checkpoint(const fs::path& dir) {
+  if (complete(dir)) return true;
+  for (const char* suffix : {".tmp", ".old"}) {  // .tmp, when complete, is the newer one
+    const fs::path candidate = sibling(dir, suffix);
+    if (complete(candidate)) {
+      fs::remove_all(dir);
+      fs::rename(candidate, dir);
+      sync_directory(dir.parent_path());
+      return true;
+    }
+  }
+  return false;
+}
 
 void Trainer::save_checkpoint(const fs::path& dir) const {
   // Truncation none cannot stop inside an epoch (its graph spans the epoch): the parameters and
@@ -97,6 +121,8 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
                       {"history", nlohmann::json::array()}};
   for (const EpochStats& s : history_) j["history"].push_back(to_json(s));
 
+  // The new checkpoint, complete and durable, in dir.tmp; then the swap. The last good checkpoint
+  // is only moved aside (never removed) until the new one is in place.
   const fs::path temp = sibling(dir, ".tmp"), old = sibling(dir, ".old");
   fs::remove_all(temp);
   fs::create_directories(temp);
@@ -104,19 +130,23 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
                       {{"epoch", std::to_string(at.epoch)}, {"batch", std::to_string(at.batch)}});
   nn::save_safetensors(temp / "state.safetensors", carried);
   write_file_atomic(temp / "trainer.json", j.dump(2) + "\n", "Trainer::save_checkpoint");
-  fs::remove_all(old);
-  if (fs::exists(dir)) fs::rename(dir, old);
+  sync_directory(dir.parent_path());
+  if (complete(dir)) {
+    fs::remove_all(old);
+    fs::rename(dir, old);
+  } else {
+    fs::remove_all(dir);  // nothing good in it
+  }
   fs::rename(temp, dir);
+  sync_directory(dir.parent_path());
   fs::remove_all(old);
 }
 
-void Trainer::load_checkpoint(const fs::path& requested) {
-  fs::path dir = requested;
-  if (!fs::exists(dir) && fs::exists(sibling(dir, ".old")))
-    dir = sibling(dir, ".old");  // crashed mid-swap
-  check(fs::is_directory(dir), "checkpoint: ", requested.string(), ": no such folder");
-  for (const char* name : {"trainer.json", "model.safetensors", "state.safetensors"}) {
-    check(fs::exists(dir / name), "checkpoint: ", (dir / name).string(), ": missing");
+void Trainer::load_checkpoint(const fs::path& dir) {
+  if (!recover_checkpoint(dir)) {
+    check(fs::is_directory(dir), "checkpoint: ", dir.string(), ": no such folder");
+    for (const char* name : kCheckpointFiles)
+      check(fs::exists(dir / name), "checkpoint: ", (dir / name).string(), ": missing");
   }
   // Parse and check everything first; then change the trainer.
   const nlohmann::json j = detail::read_json(dir / "trainer.json");

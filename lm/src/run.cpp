@@ -80,7 +80,9 @@ RunConfig load_run_config(const RunPaths& paths) {
         ": not a wengert-lm run folder (no config.json)");
   const nlohmann::json j = detail::read_json(paths.config());
   try {
-    return j.get<RunConfig>();
+    RunConfig config = j.get<RunConfig>();
+    config.validate();
+    return config;
   } catch (const nlohmann::json::exception& e) {
     fail(paths.config().string(), ": ", e.what());
   } catch (const Error& e) {

@@ -33,6 +33,25 @@ std::string_view partition_name(Partition p);
 std::string_view truncation_name(Truncation t);
 std::string_view optimizer_name(OptimizerKind o);
 
+// Upper bounds of every size option and every size read from a run folder (see check_size).
+namespace limits {
+constexpr std::int64_t vocab_size = std::int64_t{1} << 24;
+constexpr std::int64_t width = std::int64_t{1} << 16;  // --hidden, --embedding
+constexpr std::int64_t layers = 1024;
+constexpr std::int64_t steps = std::int64_t{1} << 20;
+constexpr std::int64_t batch = std::int64_t{1} << 20;
+constexpr std::int64_t epochs = std::int64_t{1} << 30;
+constexpr std::int64_t merges = std::int64_t{1} << 24;
+constexpr std::int64_t tokens = std::int64_t{1} << 40;  // --max-tokens
+constexpr std::int64_t generate_length = std::int64_t{1} << 20;
+constexpr std::int64_t threads = 1024;
+}  // namespace limits
+
+// Throws "<option> must be in [low, high], got value".
+void check_size(std::string_view option, std::int64_t value, std::int64_t low, std::int64_t high);
+// The same for reals, with `high` excluded when high_open; NaN is always refused.
+void check_real(std::string_view option, double value, double low, double high, bool high_open);
+
 struct ModelConfig {
   nn::CellKind cell = nn::CellKind::rnn_tanh;
   std::int64_t vocab_size = 0;  // V, set from the tokenizer
@@ -73,7 +92,8 @@ struct RunConfig {
   ModelConfig model;
   TrainConfig train;
   DataConfig data;
-  int threads = 0;  // OpenMP threads; 0 = leave the default
+  int threads = 0;        // OpenMP threads; 0 = leave the default
+  void validate() const;  // every part, and the thread count
 };
 
 void to_json(nlohmann::json& out, const ModelConfig& c);

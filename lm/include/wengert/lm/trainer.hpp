@@ -61,6 +61,11 @@ Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std
 
 enum class FitResult { finished, stopped };
 
+// Completes a checkpoint swap that a kill interrupted: when `dir` is not a complete checkpoint
+// but `dir.tmp` (newer) or `dir.old` is, renames that one to `dir`. Returns whether `dir` now
+// holds a complete checkpoint (false: the run never saved one).
+bool recover_checkpoint(const std::filesystem::path& dir);
+
 class Trainer {
  public:
   // Builds the model (initialised from train.seed) and the optimizer. The id vectors are copied.
@@ -83,9 +88,12 @@ class Trainer {
   bool stop_requested() const;
 
   // model.safetensors, optimizer.safetensors, state.safetensors (carried state) and
-  // trainer.json into `dir` (created). Written into a sibling temporary folder, then swapped in.
+  // trainer.json into `dir` (created). Written completely into the sibling `dir.tmp`, then
+  // swapped in: `dir` -> `dir.old`, `dir.tmp` -> `dir`, remove `dir.old`. A kill at any moment
+  // leaves a complete checkpoint under one of the three names (see recover_checkpoint).
   void save_checkpoint(const std::filesystem::path& dir) const;
   // All-or-nothing: throws (naming the file) on a missing file or a mismatch with this model.
+  // Recovers an interrupted swap first.
   void load_checkpoint(const std::filesystem::path& dir);
 
   LanguageModel& model() { return *model_; }
