@@ -71,17 +71,23 @@ bool complete(const fs::path& dir) {
 }  // namespace
 
 bool recover_checkpoint(const fs::path& dir) {
-  if (complete(dir)) return true;
-  for (const char* suffix : {".tmp", ".old"}) {  // .tmp, when complete, is the newer one
-    const fs::path candidate = sibling(dir, suffix);
-    if (complete(candidate)) {
-      fs::remove_all(dir);
-      fs::rename(candidate, dir);
-      sync_directory(dir.parent_path());
-      return true;
+  if (!complete(dir)) {
+    for (const char* suffix : {".tmp", ".old"}) {  // .tmp, when complete, is the newer one
+      const fs::path candidate = sibling(dir, suffix);
+      if (complete(candidate)) {
+        fs::remove_all(dir);
+        fs::rename(candidate, dir);
+        sync_directory(dir.parent_path());
+        break;
+      }
     }
   }
-  return false;
+  if (!complete(dir)) return false;
+  // What is left of an interrupted swap is older than `dir` or as good (training is
+  // deterministic: resuming from either ends the same).
+  fs::remove_all(sibling(dir, ".tmp"));
+  fs::remove_all(sibling(dir, ".old"));
+  return true;
 }
 
 void Trainer::save_checkpoint(const fs::path& dir) const {
