@@ -128,6 +128,11 @@ int main(int argc, char** argv) {
        "one update per epoch)")
       ->capture_default_str()
       ->check(CLI::IsMember({"fixed", "random", "none"}));
+  std::string on_nonfinite = "stop";
+  t->add_option("--on-nonfinite", on_nonfinite,
+                "a NaN/Inf loss or gradient norm: stop (with an error) or skip-batch")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"stop", "skip-batch"}));
   t->add_flag("--unbiased", rc.train.unbiased,
               "with --truncation random: reweight gradients so the estimate is unbiased");
   t->add_option("--seed", rc.train.seed, "random seed (initialisation, batches, dropout)")
@@ -189,6 +194,7 @@ int main(int argc, char** argv) {
       rc.train.partition = parse_partition(partition);
       rc.train.truncation = parse_truncation(truncation);
       rc.train.optimizer = parse_optimizer(optimizer);
+      rc.train.on_nonfinite = parse_nonfinite(on_nonfinite);
       rc.train.lr = lr ? *lr : (rc.train.optimizer == OptimizerKind::adam ? 0.002 : 1.0);
       train.out = out_dir.empty() ? default_run_dir() : out_dir;
       train.live_progress = isatty(STDOUT_FILENO) != 0;

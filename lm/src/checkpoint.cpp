@@ -193,6 +193,10 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     fail("checkpoint: ", (dir / "trainer.json").string(), ": ", e.what());
   }
   const nn::SafetensorsFile state_file = nn::load_safetensors(dir / "state.safetensors");
+  detail::check_finite(dir / "state.safetensors", state_file.tensors);
+  for (const fs::path& file :
+       {dir / "model.safetensors", nn::optimizer_state_path(dir / "model.safetensors")})
+    detail::check_finite(file, nn::load_safetensors(file).tensors);
   nn::RecurrentState carried;
   for (const auto& [name, value] : state_file.tensors) {
     (name.starts_with("c.") ? carried.c : carried.h).push_back(Var(value));

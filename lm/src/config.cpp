@@ -24,6 +24,14 @@ OptimizerKind parse_optimizer(std::string_view name) {
   if (name == "adam") return OptimizerKind::adam;
   fail("optimizer: expected sgd or adam, got '", name, "'");
 }
+NonFinite parse_nonfinite(std::string_view name) {
+  if (name == "stop") return NonFinite::stop;
+  if (name == "skip-batch") return NonFinite::skip_batch;
+  fail("--on-nonfinite: expected stop or skip-batch, got '", name, "'");
+}
+std::string_view nonfinite_name(NonFinite n) {
+  return n == NonFinite::stop ? "stop" : "skip-batch";
+}
 std::string_view partition_name(Partition p) {
   return p == Partition::random ? "random" : "sequential";
 }
@@ -120,7 +128,8 @@ void to_json(nlohmann::json& out, const TrainConfig& c) {
          {"partition", std::string(partition_name(c.partition))},
          {"truncation", std::string(truncation_name(c.truncation))},
          {"unbiased", c.unbiased},
-         {"seed", c.seed}};
+         {"seed", c.seed},
+         {"on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))}};
 }
 void from_json(const nlohmann::json& in, TrainConfig& c) {
   c.steps = in.value("steps", c.steps);
@@ -134,6 +143,8 @@ void from_json(const nlohmann::json& in, TrainConfig& c) {
       parse_truncation(in.value("truncation", std::string(truncation_name(c.truncation))));
   c.unbiased = in.value("unbiased", c.unbiased);
   c.seed = in.value("seed", c.seed);
+  c.on_nonfinite =
+      parse_nonfinite(in.value("on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))));
 }
 
 void to_json(nlohmann::json& out, const DataConfig& c) {

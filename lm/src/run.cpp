@@ -104,6 +104,7 @@ LoadedModel load_trained_model(const fs::path& dir) {
   check(loaded.tokenizer->vocab_size() == loaded.config.model.vocab_size,
         paths.tokenizer().string(), ": vocabulary of ", loaded.tokenizer->vocab_size(),
         " tokens, but the model has ", loaded.config.model.vocab_size);
+  detail::check_finite(paths.model(), nn::load_safetensors(paths.model()).tensors);
   Generator gen(0);
   loaded.model = std::make_unique<LanguageModel>(loaded.config.model, gen);
   try {

@@ -1,6 +1,7 @@
 // JSON reads for the run folder.
 #include "files.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <wengert/tensor/error.hpp>
@@ -16,6 +17,23 @@ nlohmann::json read_json(const std::filesystem::path& path) {
     return nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::exception& e) {
     fail(path.string(), ": invalid JSON: ", e.what());
+  }
+}
+
+}  // namespace wengert::lm::detail
+
+namespace wengert::lm::detail {
+
+bool all_finite(const Tensor& t) {
+  for (double x : t.to_vector<double>())
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
+void check_finite(const std::filesystem::path& file, const nn::NamedTensors& tensors) {
+  for (const auto& [name, value] : tensors) {
+    check(!is_floating(value.dtype()) || all_finite(value), file.string(), ": tensor '", name,
+          "' holds NaN or Inf values (a diverged run?); refusing to load it");
   }
 }
 

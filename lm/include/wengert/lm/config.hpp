@@ -26,6 +26,12 @@ enum class Truncation { fixed, random, none };
 
 enum class OptimizerKind { sgd, adam };
 
+// A non-finite loss or gradient norm (divergence): stop with an error naming the epoch and batch
+// (the last checkpoint stays as it was), or skip that batch's update and go on.
+enum class NonFinite { stop, skip_batch };
+NonFinite parse_nonfinite(std::string_view name);  // stop | skip-batch
+std::string_view nonfinite_name(NonFinite n);
+
 Partition parse_partition(std::string_view name);
 Truncation parse_truncation(std::string_view name);
 OptimizerKind parse_optimizer(std::string_view name);
@@ -74,6 +80,7 @@ struct TrainConfig {
   Truncation truncation = Truncation::fixed;
   bool unbiased = false;  // random truncation: reweight so the gradient is unbiased
   std::uint64_t seed = 42;
+  NonFinite on_nonfinite = NonFinite::stop;
   void validate() const;
 };
 

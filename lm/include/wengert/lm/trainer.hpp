@@ -125,7 +125,11 @@ class Trainer {
     bool carried;
   };
   Step train_batch(const EpochPlan& plan, std::int64_t k);
-  double update();  // clip, step, zero grads; returns the norm before clipping
+  // clip, step, zero grads; returns the norm before clipping. `k`: the batch, for errors.
+  double update(std::int64_t k);
+  // A non-finite loss or gradient norm in batch k: throws (NonFinite::stop) or returns `step`
+  // emptied, with the update skipped and the state reset (NonFinite::skip_batch).
+  Step skip_nonfinite(std::int64_t k, const char* what, double value, Step step);
   EpochStats finish_epoch(double seconds);
 
   TrainConfig train_;
