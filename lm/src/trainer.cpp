@@ -203,7 +203,10 @@ double Trainer::update(std::int64_t k) {
 
 Trainer::Step Trainer::skip_nonfinite(std::int64_t k, const char* what, double value, Step step) {
   check(train_.on_nonfinite == NonFinite::skip_batch, "training diverged: the ", what, " is ",
-        value, " in epoch ", position_.epoch + 1, ", batch ", k + 1,
+        std::isnan(value) ? "nan"
+        : value > 0       ? "inf"
+                          : "-inf",
+        " in epoch ", position_.epoch + 1, ", batch ", k + 1,
         "; the last checkpoint is kept (try a lower --lr, --clip, or --on-nonfinite skip-batch)");
   // Skipped: no update, no contribution to the epoch's loss, and a fresh state for what follows.
   optimizer_->zero_grad();
