@@ -164,3 +164,24 @@ TEST_CASE("log.csv writes nan and inf explicitly") {
   s.lr = 0.5;
   CHECK(csv_log({s}) == "epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr\n1,inf,nan,1,2,0.5\n");
 }
+
+TEST_CASE("JSON nested 100,000 levels deep is refused by every reader, without a stack overflow") {
+  lm_test::ScratchDir dir("deep-json");
+  const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  // safetensors: 8-byte little-endian header length, then the header.
+  std::string file(8, '\0');
+  for (int i = 0; i < 8; ++i) file[i] = static_cast<char>((deep.size() >> (8 * i)) & 0xff);
+  std::ofstream(dir.path / "deep.safetensors", std::ios::binary) << file << deep;
+  CHECK_THROWS_WITH(nn::load_safetensors(dir.path / "deep.safetensors"),
+                    Contains("deep.safetensors") && Contains("nested deeper than 64"));
+  std::ofstream(dir.path / "tokenizer.json", std::ios::binary) << deep;
+  CHECK_THROWS_WITH(text::load_tokenizer(dir.path / "tokenizer.json"),
+                    Contains("tokenizer.json") && Contains("nested deeper than 64"));
+  std::ofstream(dir.path / "config.json", std::ios::binary) << deep;
+  CHECK_THROWS_WITH(load_run_config(RunPaths{dir.path}),
+                    Contains("config.json") && Contains("nested deeper than 64"));
+  // 64 levels are fine as JSON (and then refused for what they hold).
+  const std::string ok = "{\"a\":" + std::string(62, '[') + std::string(62, ']') + "}";
+  std::ofstream(dir.path / "config.json", std::ios::binary) << ok;
+  CHECK_THROWS_WITH(load_run_config(RunPaths{dir.path}), Contains("not a wengert.lm.run config"));
+}

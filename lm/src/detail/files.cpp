@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <wengert/tensor/error.hpp>
+#include <wengert/tensor/json_depth.hpp>
 
 namespace wengert::lm::detail {
 
@@ -14,8 +15,10 @@ nlohmann::json read_json(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   try {
-    return nlohmann::json::parse(text.str());
+    return nlohmann::json::parse(text.str(), depth_limited<nlohmann::json>());
   } catch (const nlohmann::json::exception& e) {
+    fail(path.string(), ": invalid JSON: ", e.what());
+  } catch (const Error& e) {
     fail(path.string(), ": invalid JSON: ", e.what());
   }
 }
