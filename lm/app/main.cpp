@@ -47,6 +47,9 @@ const CLI::Validator positive_real(
     },
     "REAL>0");
 
+const CLI::Validator non_empty(
+    [](std::string& s) -> std::string { return s.empty() ? "expected a value, got ''" : ""; }, "");
+
 // Long names of the options the user actually gave.
 std::set<std::string> given_flags(const CLI::App& app) {
   std::set<std::string> given;
@@ -176,6 +179,13 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(non_negative_integer);
   g->add_option("--threads", gen.threads, "OpenMP threads; 0 = default")->capture_default_str();
+
+  // An empty value ("--lr ''") is an error, never a silent default.
+  for (CLI::App* sub : {t, e, g}) {
+    for (CLI::Option* option : sub->get_options()) {
+      if (option->get_type_size() != 0) option->check(non_empty);
+    }
+  }
 
   try {
     app.parse(argc, argv);
