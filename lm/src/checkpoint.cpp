@@ -3,6 +3,7 @@
 // trainer.json (epoch, batch, RNG states, the epoch's running sums, the history). The folder is
 // written next to its final place and swapped in, so a crash leaves the old or the new one.
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -66,6 +67,26 @@ bool complete(const fs::path& dir) {
   for (const char* name : kCheckpointFiles)
     if (!fs::exists(dir / name)) return false;
   return true;
+}
+
+// Every field of trainer.json read back is checked against what a run can produce.
+void validate_position(const Trainer::Position& at, const std::vector<EpochStats>& history,
+                       std::initializer_list<std::array<std::uint64_t, 4>> generators) {
+  check(at.epoch >= 0 && at.batch >= 0 && at.tokens >= 0 && at.carried_batches >= 0,
+        "negative epoch, batch or count");
+  check(std::ssize(history) == at.epoch, "epoch ", at.epoch, " but a history of ", history.size(),
+        " epochs");
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    check(history[i].epoch == static_cast<std::int64_t>(i) + 1, "history entry ", i, " is epoch ",
+          history[i].epoch);
+  }
+  check(std::isfinite(at.nll_sum) && std::isfinite(at.seconds), "non-finite running sums");
+  for (const auto& state : generators) {  // xoshiro256 never leaves the all-zero state
+    check(state != std::array<std::uint64_t, 4>{}, "an all-zero random generator state");
+  }
+  check(at.data_rng_at_epoch_start != std::array<std::uint64_t, 4>{} &&
+            at.dropout_rng_at_epoch_start != std::array<std::uint64_t, 4>{},
+        "an all-zero random generator state");
 }
 
 }  // namespace
@@ -186,7 +207,7 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     at.carried_batches = j.at("carried_batches").get<std::int64_t>();
     at.seconds = j.at("seconds").get<double>();
     for (const auto& h : j.at("history")) history.push_back(epoch_stats(h));
-    check(at.epoch >= 0 && at.batch >= 0, "negative epoch or batch");
+    validate_position(at, history, {data_rng, dropout_rng});
   } catch (const nlohmann::json::exception& e) {
     fail("checkpoint: ", (dir / "trainer.json").string(), ": ", e.what());
   } catch (const Error& e) {
@@ -199,6 +220,10 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     detail::check_finite(file, nn::load_safetensors(file).tensors);
   nn::RecurrentState carried;
   for (const auto& [name, value] : state_file.tensors) {
+    check(name == "h." + std::to_string(carried.h.size()) ||
+              name == "c." + std::to_string(carried.c.size()),
+          "checkpoint: ", (dir / "state.safetensors").string(), ": unexpected state '", name,
+          "' (expected h.<layer> and c.<layer> in layer order)");
     (name.starts_with("c.") ? carried.c : carried.h).push_back(Var(value));
   }
   if (at.batch > 0 && train_.partition == Partition::sequential) {
@@ -214,6 +239,7 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     }
   }
   nn::load_checkpoint(dir / "model.safetensors", *model_, *optimizer_);  // all-or-nothing
+  optimizer_->set_lr(train_.lr);  // the lr comes from the run's config, never from the file
   position_ = at;
   data_rng_.set_state(data_rng);
   dropout_rng_.set_state(dropout_rng);

@@ -185,3 +185,42 @@ TEST_CASE("JSON nested 100,000 levels deep is refused by every reader, without a
   std::ofstream(dir.path / "config.json", std::ios::binary) << ok;
   CHECK_THROWS_WITH(load_run_config(RunPaths{dir.path}), Contains("not a wengert.lm.run config"));
 }
+
+TEST_CASE("trainer.json and state.safetensors are validated field by field on load") {
+  lm_test::ScratchDir dir("trainer-json");
+  const auto data = lm_test::char_data(3000);
+  TrainConfig train = lm_test::tiny_train(1);
+  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
+                  data.split.val);
+  REQUIRE(trainer.fit() == FitResult::finished);
+  const fs::path cp = dir.path / "checkpoint";
+  trainer.save_checkpoint(cp);
+  const std::string good = read_file(cp / "trainer.json");
+  const auto fresh = [&] {
+    return Trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
+                   data.split.val);
+  };
+  for (const auto& [pointer, value, message] :
+       {std::tuple{"/epoch", nlohmann::json(5), "epoch 5 but a history of 1 epochs"},
+        std::tuple{"/data_rng", nlohmann::json::array({0, 0, 0, 0}), "all-zero random generator"},
+        std::tuple{"/history/0/epoch", nlohmann::json(3), "history entry 0 is epoch 3"},
+        std::tuple{"/batch", nlohmann::json(-1), "negative epoch, batch or count"}}) {
+    nlohmann::json j = nlohmann::json::parse(good);
+    j[nlohmann::json::json_pointer(pointer)] = value;
+    std::ofstream(cp / "trainer.json") << j.dump();
+    Trainer t = fresh();
+    CHECK_THROWS_WITH(t.load_checkpoint(cp), Contains("trainer.json") && Contains(message));
+  }
+  std::ofstream(cp / "trainer.json") << good;
+  // A state tensor of an unknown name.
+  nn::save_safetensors(cp / "state.safetensors", {{"z.0", zeros({8, 24}, DType::f32)}});
+  Trainer t = fresh();
+  CHECK_THROWS_WITH(t.load_checkpoint(cp), Contains("unexpected state 'z.0'"));
+  // The optimizer's lr is the run's, whatever the optimizer file says.
+  nn::save_safetensors(cp / "state.safetensors", {});
+  train.lr = 0.25;
+  Trainer other(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
+                data.split.val);
+  other.load_checkpoint(cp);
+  CHECK(other.optimizer().lr() == 0.25);
+}

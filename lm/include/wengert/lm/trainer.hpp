@@ -107,7 +107,6 @@ class Trainer {
   std::span<const std::int64_t> train_ids() const { return train_ids_; }
   std::span<const std::int64_t> val_ids() const { return val_ids_; }
 
- private:
   // Where the run stands inside an epoch; saved in trainer.json.
   struct Position {
     std::int64_t epoch = 0;  // completed epochs
@@ -118,6 +117,8 @@ class Trainer {
     std::int64_t tokens = 0, carried_batches = 0;
     double seconds = 0;  // time spent in this epoch by earlier sessions
   };
+
+ private:
   struct Step {  // one batch's result
     double nll_sum;
     std::int64_t tokens;
