@@ -90,6 +90,7 @@ int run_train(const TrainCommand& command, std::ostream& out) {
     const auto stored = detail::read_json(paths.config()).value("corpus_fnv1a", std::uint64_t{0});
     check(stored == 0 || stored == hash, "--resume: corpus ", config.data.corpus,
           " differs from the one this run was trained on");
+    check_tokenizer_fingerprint(paths);
     tokenizer = text::load_tokenizer(paths.tokenizer());
   } else {
     tokenizer = make_tokenizer(config.data, text);

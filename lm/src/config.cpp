@@ -82,6 +82,11 @@ void TrainConfig::validate() const {
 }
 
 void DataConfig::validate() const {
+  try {
+    (void)nlohmann::json(corpus).dump();  // config.json stores the path as JSON text
+  } catch (const nlohmann::json::exception&) {
+    fail("--corpus: the path is not valid UTF-8 (config.json stores it as text); rename the file");
+  }
   check(tokenizer == "char" || tokenizer == "word" || tokenizer == "bpe",
         "--tokenizer: expected char, word or bpe, got '", tokenizer, "'");
   check_size("--merges", merges, 0, limits::merges);

@@ -2,6 +2,7 @@
 // refuse non-finite weights and states, sizes read back from config.json are bounded, an
 // interrupted checkpoint swap is recovered, log.csv spells out nan.
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -223,4 +224,34 @@ TEST_CASE("trainer.json and state.safetensors are validated field by field on lo
                 data.split.val);
   other.load_checkpoint(cp);
   CHECK(other.optimizer().lr() == 0.25);
+}
+
+TEST_CASE(
+    "a tokenizer.json other than the model's is refused; a non-UTF-8 corpus path is an error") {
+  lm_test::ScratchDir dir("fingerprint");
+  std::ofstream(dir.path / "slice.txt") << lm_test::slice(3000);
+  TrainCommand c;
+  c.config.data.corpus = (dir.path / "slice.txt").string();
+  c.config.model.hidden = 8;
+  c.config.train = lm_test::tiny_train(1);
+  c.out = dir.path / "run";
+  std::ostringstream out;
+  REQUIRE(run_train(c, out) == 0);
+  const RunPaths paths{c.out};
+  // Same kind, same size, other tokens: the characters of the slice, reversed in case.
+  std::string other = lm_test::slice(3000);
+  for (char& ch : other)
+    ch = static_cast<char>(std::isupper(ch) ? std::tolower(ch) : std::toupper(ch));
+  const auto swapped = text::CharTokenizer::train(other);
+  swapped.save(paths.tokenizer());
+  CHECK_THROWS_WITH(load_trained_model(paths.dir),
+                    Contains("not the tokenizer this model was trained with"));
+
+  const fs::path bad_name = dir.path / std::string("corpus-\xff.txt");
+  std::ofstream(bad_name) << lm_test::slice(3000);
+  TrainCommand bad = c;
+  bad.config.data.corpus = bad_name.string();
+  bad.out = dir.path / "run2";
+  CHECK_THROWS_WITH(run_train(bad, out), Contains("--corpus: the path is not valid UTF-8"));
+  CHECK_FALSE(fs::exists(bad.out / "tokenizer.json"));
 }

@@ -9,13 +9,18 @@
 
 namespace wengert::lm::detail {
 
-nlohmann::json read_json(const std::filesystem::path& path) {
+std::string read_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   check(static_cast<bool>(in), path.string(), ": cannot open file");
   std::ostringstream text;
   text << in.rdbuf();
+  return text.str();
+}
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+  const std::string text = read_bytes(path);
   try {
-    return nlohmann::json::parse(text.str(), depth_limited<nlohmann::json>());
+    return nlohmann::json::parse(text, depth_limited<nlohmann::json>());
   } catch (const nlohmann::json::exception& e) {
     fail(path.string(), ": invalid JSON: ", e.what());
   } catch (const Error& e) {

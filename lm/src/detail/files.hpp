@@ -10,6 +10,7 @@
 namespace wengert::lm::detail {
 
 nlohmann::json read_json(const std::filesystem::path& path);
+std::string read_bytes(const std::filesystem::path& path);
 
 bool all_finite(const Tensor& t);  // no NaN, no +-Inf
 // Throws "<file>: tensor '<name>' holds NaN or Inf ..." for the first non-finite tensor: a
