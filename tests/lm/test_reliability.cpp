@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <wengert/nn/checkpoint.hpp>
+#include <wengert/text/bpe_tokenizer.hpp>
 
 #include "lm_fixtures.hpp"
 
@@ -254,4 +255,18 @@ TEST_CASE(
   bad.out = dir.path / "run2";
   CHECK_THROWS_WITH(run_train(bad, out), Contains("--corpus: the path is not valid UTF-8"));
   CHECK_FALSE(fs::exists(bad.out / "tokenizer.json"));
+}
+
+TEST_CASE("a BPE tokenizer.json whose merges double a token 32 times is refused cheaply") {
+  lm_test::ScratchDir dir("bpe-doubling");
+  const text::BPETokenizer small({}, {});
+  small.save(dir.path / "tokenizer.json");
+  nlohmann::json j = nlohmann::json::parse(read_file(dir.path / "tokenizer.json"));
+  // Token 97 is the byte 'a'; merge k joins the newest token with itself: 2^32 bytes at the end.
+  const std::int64_t first = 97, base = static_cast<std::int64_t>(small.vocab_size());
+  j["merges"] = nlohmann::json::array({{first, first}});
+  for (std::int64_t k = 1; k < 32; ++k) j["merges"].push_back({base + k - 1, base + k - 1});
+  std::ofstream(dir.path / "tokenizer.json") << j.dump();
+  CHECK_THROWS_WITH(text::load_tokenizer(dir.path / "tokenizer.json"),
+                    Contains("longer than 65536 bytes"));
 }
