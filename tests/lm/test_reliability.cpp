@@ -60,7 +60,7 @@ TEST_CASE("a diverging run stops with an error naming epoch and batch, writing n
   CHECK_FALSE(fs::exists(paths.checkpoint()));
 }
 
-TEST_CASE("--on-nonfinite skip-batch skips the updates and logs nan, never saving NaN weights") {
+TEST_CASE("on-nonfinite skip-batch skips the updates and logs nan, never saving NaN weights") {
   lm_test::ScratchDir dir("diverge-skip");
   const TrainCommand c = diverging_run(dir.path, NonFinite::skip_batch);
   std::ostringstream out;
