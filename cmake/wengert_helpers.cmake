@@ -39,7 +39,7 @@ function(wengert_add_layer name)
       # GCC 12's own avx512fintrin.h trips -W(maybe-)uninitialized (its _mm512_undefined_*
       # placeholders); the warning is about the compiler's header, not our code.
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS
-        "-mavx512f;-mavx512bw;-mavx512dq;-mavx512vl;-mavx2;-mfma;-Wno-maybe-uninitialized;-Wno-uninitialized")
+        "-mavx512f;-mavx512bw;-mavx512dq;-mavx512vl;-mavx2;-mfma;$<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>;-Wno-uninitialized")
     elseif(src MATCHES "_avx2\\.cpp$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
     endif()

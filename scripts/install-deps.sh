@@ -3,7 +3,7 @@
 # Runs as root on a bare Debian bookworm (uses sudo when not root and sudo exists).
 set -euo pipefail
 packages=(build-essential cmake libxsimd-dev catch2 libbenchmark-dev nlohmann-json3-dev libcli11-dev
-  libopenmpi-dev openmpi-bin)
+  libopenmpi-dev openmpi-bin strace clang-14 libomp-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: Release build + ctest, the examples built against the
-# installed package, then the tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Builds everything and runs every test: Release build (g++) + ctest, the examples built against
+# the installed package, then the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+# built with clang++ 14 (so that both compilers build the whole tree, one build each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -28,8 +29,9 @@ if [ -x build/consumer/example_data_parallel ]; then
     mpirun -np 2 --oversubscribe ./example_data_parallel)
 fi
 
-echo "== Sanitizer build (address, undefined) and tests"
+echo "== Sanitizer build (address, undefined) with clang++ 14, and tests"
 cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -g" \
+  -DCMAKE_CXX_COMPILER=clang++-14 \
   -DWENGERT_SANITIZE=ON -DWENGERT_WERROR=ON -DWENGERT_BUILD_BENCH=OFF -DWENGERT_BUILD_EXAMPLES=OFF
 cmake --build build/sanitize -j "$jobs"
 (cd build/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

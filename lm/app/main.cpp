@@ -7,7 +7,9 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -28,6 +30,25 @@ std::string default_run_dir() {
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
   return std::string("runs/") + stamp;
 }
+
+// Flag validators with a one-line message (CLI11 prefixes the flag's name).
+const CLI::Validator non_negative_integer(
+    [](std::string& s) -> std::string {
+      if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) return "";
+      return "expected a non-negative integer, got '" + s + "'";
+    },
+    "INT>=0");
+const CLI::Validator positive_real(
+    [](std::string& s) -> std::string {
+      char* end = nullptr;
+      const double x = std::strtod(s.c_str(), &end);
+      if (!s.empty() && *end == '\0' && std::isfinite(x) && x > 0) return "";
+      return "expected a positive finite number, got '" + s + "'";
+    },
+    "REAL>0");
+
+const CLI::Validator non_empty(
+    [](std::string& s) -> std::string { return s.empty() ? "expected a value, got ''" : ""; }, "");
 
 // Long names of the options the user actually gave.
 std::set<std::string> given_flags(const CLI::App& app) {
@@ -96,7 +117,8 @@ int main(int argc, char** argv) {
   t->add_option("--optimizer", optimizer, "sgd or adam")
       ->capture_default_str()
       ->check(CLI::IsMember({"sgd", "adam"}));
-  t->add_option("--lr", lr, "learning rate (default: 1 for sgd, 0.002 for adam)");
+  t->add_option("--lr", lr, "learning rate (default: 1 for sgd, 0.002 for adam)")
+      ->check(positive_real);
   t->add_option("--clip", rc.train.clip, "max global gradient norm; 0 = no clipping")
       ->capture_default_str();
   t->add_option("--partition", partition,
@@ -109,16 +131,21 @@ int main(int argc, char** argv) {
        "one update per epoch)")
       ->capture_default_str()
       ->check(CLI::IsMember({"fixed", "random", "none"}));
+  std::string on_nonfinite = "stop";
+  t->add_option("--on-nonfinite", on_nonfinite,
+                "a NaN/Inf loss or gradient norm: stop (with an error) or skip-batch")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"stop", "skip-batch"}));
   t->add_flag("--unbiased", rc.train.unbiased,
               "with --truncation random: reweight gradients so the estimate is unbiased");
   t->add_option("--seed", rc.train.seed, "random seed (initialisation, batches, dropout)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(non_negative_integer);
   t->add_option("--threads", rc.threads, "OpenMP threads; 0 = default")->capture_default_str();
   t->add_option("--time-limit", train.time_limit,
                 "seconds of training after which no new epoch starts (equal-time comparisons); "
                 "0 = none")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->capture_default_str();
   t->add_option("--out", out_dir, "run folder (default runs/<date-time>)");
   t->add_flag("--resume", train.resume, "continue the run in --out from its checkpoint");
 
@@ -148,8 +175,17 @@ int main(int argc, char** argv) {
       g->add_flag("--greedy", gen.sampling.greedy, "always take the most likely token");
   greedy->excludes(temperature);
   greedy->excludes(top_k);
-  g->add_option("--seed", gen.seed, "random seed for sampling")->capture_default_str();
+  g->add_option("--seed", gen.seed, "random seed for sampling")
+      ->capture_default_str()
+      ->check(non_negative_integer);
   g->add_option("--threads", gen.threads, "OpenMP threads; 0 = default")->capture_default_str();
+
+  // An empty value ("--lr ''") is an error, never a silent default.
+  for (CLI::App* sub : {t, e, g}) {
+    for (CLI::Option* option : sub->get_options()) {
+      if (option->get_type_size() != 0) option->check(non_empty);
+    }
+  }
 
   try {
     app.parse(argc, argv);
@@ -168,6 +204,7 @@ int main(int argc, char** argv) {
       rc.train.partition = parse_partition(partition);
       rc.train.truncation = parse_truncation(truncation);
       rc.train.optimizer = parse_optimizer(optimizer);
+      rc.train.on_nonfinite = parse_nonfinite(on_nonfinite);
       rc.train.lr = lr ? *lr : (rc.train.optimizer == OptimizerKind::adam ? 0.002 : 1.0);
       train.out = out_dir.empty() ? default_run_dir() : out_dir;
       train.live_progress = isatty(STDOUT_FILENO) != 0;

@@ -3,6 +3,7 @@
 // trainer.json (epoch, batch, RNG states, the epoch's running sums, the history). The folder is
 // written next to its final place and swapped in, so a crash leaves the old or the new one.
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -58,7 +59,57 @@ fs::path sibling(const fs::path& dir, const char* suffix) {
   return p;
 }
 
+constexpr const char* kCheckpointFiles[] = {"model.safetensors", "state.safetensors",
+                                            "trainer.json"};
+
+// Every file is written atomically, so a folder holding all of them is a complete checkpoint.
+bool complete(const fs::path& dir) {
+  for (const char* name : kCheckpointFiles)
+    if (!fs::exists(dir / name)) return false;
+  return true;
+}
+
+// Every field of trainer.json read back is checked against what a run can produce.
+void validate_position(const Trainer::Position& at, const std::vector<EpochStats>& history,
+                       std::initializer_list<std::array<std::uint64_t, 4>> generators) {
+  check(at.epoch >= 0 && at.batch >= 0 && at.tokens >= 0 && at.carried_batches >= 0,
+        "negative epoch, batch or count");
+  check(std::ssize(history) == at.epoch, "epoch ", at.epoch, " but a history of ", history.size(),
+        " epochs");
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    check(history[i].epoch == static_cast<std::int64_t>(i) + 1, "history entry ", i, " is epoch ",
+          history[i].epoch);
+  }
+  check(std::isfinite(at.nll_sum) && std::isfinite(at.seconds), "non-finite running sums");
+  for (const auto& state : generators) {  // xoshiro256 never leaves the all-zero state
+    check(state != std::array<std::uint64_t, 4>{}, "an all-zero random generator state");
+  }
+  check(at.data_rng_at_epoch_start != std::array<std::uint64_t, 4>{} &&
+            at.dropout_rng_at_epoch_start != std::array<std::uint64_t, 4>{},
+        "an all-zero random generator state");
+}
+
 }  // namespace
+
+bool recover_checkpoint(const fs::path& dir) {
+  if (!complete(dir)) {
+    for (const char* suffix : {".tmp", ".old"}) {  // .tmp, when complete, is the newer one
+      const fs::path candidate = sibling(dir, suffix);
+      if (complete(candidate)) {
+        fs::remove_all(dir);
+        fs::rename(candidate, dir);
+        sync_directory(dir.parent_path());
+        break;
+      }
+    }
+  }
+  if (!complete(dir)) return false;
+  // What is left of an interrupted swap is older than `dir` or as good (training is
+  // deterministic: resuming from either ends the same).
+  fs::remove_all(sibling(dir, ".tmp"));
+  fs::remove_all(sibling(dir, ".old"));
+  return true;
+}
 
 void Trainer::save_checkpoint(const fs::path& dir) const {
   // Truncation none cannot stop inside an epoch (its graph spans the epoch): the parameters and
@@ -97,6 +148,8 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
                       {"history", nlohmann::json::array()}};
   for (const EpochStats& s : history_) j["history"].push_back(to_json(s));
 
+  // The new checkpoint, complete and durable, in dir.tmp; then the swap. The last good checkpoint
+  // is only moved aside (never removed) until the new one is in place.
   const fs::path temp = sibling(dir, ".tmp"), old = sibling(dir, ".old");
   fs::remove_all(temp);
   fs::create_directories(temp);
@@ -104,19 +157,23 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
                       {{"epoch", std::to_string(at.epoch)}, {"batch", std::to_string(at.batch)}});
   nn::save_safetensors(temp / "state.safetensors", carried);
   write_file_atomic(temp / "trainer.json", j.dump(2) + "\n", "Trainer::save_checkpoint");
-  fs::remove_all(old);
-  if (fs::exists(dir)) fs::rename(dir, old);
+  sync_directory(dir.parent_path());
+  if (complete(dir)) {
+    fs::remove_all(old);
+    fs::rename(dir, old);
+  } else {
+    fs::remove_all(dir);  // nothing good in it
+  }
   fs::rename(temp, dir);
+  sync_directory(dir.parent_path());
   fs::remove_all(old);
 }
 
-void Trainer::load_checkpoint(const fs::path& requested) {
-  fs::path dir = requested;
-  if (!fs::exists(dir) && fs::exists(sibling(dir, ".old")))
-    dir = sibling(dir, ".old");  // crashed mid-swap
-  check(fs::is_directory(dir), "checkpoint: ", requested.string(), ": no such folder");
-  for (const char* name : {"trainer.json", "model.safetensors", "state.safetensors"}) {
-    check(fs::exists(dir / name), "checkpoint: ", (dir / name).string(), ": missing");
+void Trainer::load_checkpoint(const fs::path& dir) {
+  if (!recover_checkpoint(dir)) {
+    check(fs::is_directory(dir), "checkpoint: ", dir.string(), ": no such folder");
+    for (const char* name : kCheckpointFiles)
+      check(fs::exists(dir / name), "checkpoint: ", (dir / name).string(), ": missing");
   }
   // Parse and check everything first; then change the trainer.
   const nlohmann::json j = detail::read_json(dir / "trainer.json");
@@ -150,15 +207,23 @@ void Trainer::load_checkpoint(const fs::path& requested) {
     at.carried_batches = j.at("carried_batches").get<std::int64_t>();
     at.seconds = j.at("seconds").get<double>();
     for (const auto& h : j.at("history")) history.push_back(epoch_stats(h));
-    check(at.epoch >= 0 && at.batch >= 0, "negative epoch or batch");
+    validate_position(at, history, {data_rng, dropout_rng});
   } catch (const nlohmann::json::exception& e) {
     fail("checkpoint: ", (dir / "trainer.json").string(), ": ", e.what());
   } catch (const Error& e) {
     fail("checkpoint: ", (dir / "trainer.json").string(), ": ", e.what());
   }
   const nn::SafetensorsFile state_file = nn::load_safetensors(dir / "state.safetensors");
+  detail::check_finite(dir / "state.safetensors", state_file.tensors);
+  for (const fs::path& file :
+       {dir / "model.safetensors", nn::optimizer_state_path(dir / "model.safetensors")})
+    detail::check_finite(file, nn::load_safetensors(file).tensors);
   nn::RecurrentState carried;
   for (const auto& [name, value] : state_file.tensors) {
+    check(name == "h." + std::to_string(carried.h.size()) ||
+              name == "c." + std::to_string(carried.c.size()),
+          "checkpoint: ", (dir / "state.safetensors").string(), ": unexpected state '", name,
+          "' (expected h.<layer> and c.<layer> in layer order)");
     (name.starts_with("c.") ? carried.c : carried.h).push_back(Var(value));
   }
   if (at.batch > 0 && train_.partition == Partition::sequential) {
@@ -174,6 +239,7 @@ void Trainer::load_checkpoint(const fs::path& requested) {
     }
   }
   nn::load_checkpoint(dir / "model.safetensors", *model_, *optimizer_);  // all-or-nothing
+  optimizer_->set_lr(train_.lr);  // the lr comes from the run's config, never from the file
   position_ = at;
   data_rng_.set_state(data_rng);
   dropout_rng_.set_state(dropout_rng);

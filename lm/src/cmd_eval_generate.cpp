@@ -14,13 +14,13 @@
 namespace wengert::lm {
 
 void set_threads(int n) {
-  check(n >= 0, "--threads must be >= 0, got ", n);
+  check_size("--threads", n, 0, limits::threads);
   if (n > 0) omp_set_num_threads(n);
 }
 
 int run_eval(const EvalCommand& command, std::ostream& out) {
   set_threads(command.threads);
-  check(command.batch >= 0, "--batch must be >= 0, got ", command.batch);
+  check_size("--batch (0 = the run's)", command.batch, 0, limits::batch);
   LoadedModel loaded = load_trained_model(command.model_dir);
   const std::string text = load_text(command.corpus, loaded.config.data);
   const std::vector<std::int64_t> ids = loaded.tokenizer->encode(text);
@@ -44,8 +44,10 @@ int run_eval(const EvalCommand& command, std::ostream& out) {
 
 int run_generate(const GenerateCommand& command, std::ostream& out) {
   set_threads(command.threads);
-  check(command.sampling.greedy || command.sampling.temperature > 0,
+  check(command.sampling.greedy ||
+            (command.sampling.temperature > 0 && !std::isnan(command.sampling.temperature)),
         "--temperature must be positive, got ", command.sampling.temperature);
+  check_size("--length", command.length, 0, limits::generate_length);
   check(command.sampling.top_k >= 0, "--top-k must be >= 0, got ", command.sampling.top_k);
   LoadedModel loaded = load_trained_model(command.model_dir);
   const std::string prefix =

@@ -1,6 +1,7 @@
 // `wengert-lm train`: a fresh run (corpus -> tokenizer -> run folder -> Trainer) or --resume of
 // the run in --out; after every epoch the checkpoint, the latest weights, log.csv and
 // perplexity.svg are rewritten, and a stop request (Ctrl-C) saves a checkpoint mid-epoch.
+#include <cmath>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -78,6 +79,8 @@ int run_train(const TrainCommand& command, std::ostream& out) {
   }
   config.data.validate();
   config.train.validate();
+  check(command.time_limit >= 0 && !std::isnan(command.time_limit),
+        "--time-limit must be >= 0 seconds (0 = none), got ", command.time_limit);
   set_threads(config.threads);
 
   const std::string text = load_text(config.data.corpus, config.data);
@@ -87,6 +90,7 @@ int run_train(const TrainCommand& command, std::ostream& out) {
     const auto stored = detail::read_json(paths.config()).value("corpus_fnv1a", std::uint64_t{0});
     check(stored == 0 || stored == hash, "--resume: corpus ", config.data.corpus,
           " differs from the one this run was trained on");
+    check_tokenizer_fingerprint(paths);
     tokenizer = text::load_tokenizer(paths.tokenizer());
   } else {
     tokenizer = make_tokenizer(config.data, text);
@@ -99,9 +103,12 @@ int run_train(const TrainCommand& command, std::ostream& out) {
   TokenSplit split = split_tokens(std::move(ids), config.data.val_fraction);
   const auto train_tokens = split.train.size(), val_tokens = split.val.size();
   Trainer trainer(config.model, config.train, std::move(split.train), std::move(split.val));
-  if (command.resume) {
+  // config.json is written last: a folder without it holds no run (and may be trained afresh);
+  // a run killed before its first checkpoint resumes from its start.
+  const bool from_checkpoint = command.resume && recover_checkpoint(paths.checkpoint());
+  if (from_checkpoint) {
     trainer.load_checkpoint(paths.checkpoint());
-  } else {
+  } else if (!command.resume) {
     fs::create_directories(paths.dir);
     tokenizer->save(paths.tokenizer());
     save_run_config(paths, config, hash);
@@ -120,30 +127,40 @@ int run_train(const TrainCommand& command, std::ostream& out) {
       << truncation_name(t.truncation) << " truncation, " << optimizer_name(t.optimizer) << " lr "
       << t.lr << ", clip " << t.clip << "\n"
       << "run folder " << paths.dir.string() << "\n";
-  if (command.resume) {
+  if (from_checkpoint) {
     out << "resuming after epoch " << trainer.epochs_done() << ", batch "
         << trainer.batch_in_epoch() << "\n";
+  } else if (command.resume) {
+    out << "no checkpoint yet: the run starts again from its beginning\n";
   }
+  ProgressPrinter progress(out, command.live_progress, t.epochs);
+  const std::string title = std::string(nn::cell_kind_name(m.cell)) +
+                            " H=" + std::to_string(m.hidden) + " x" + std::to_string(m.layers) +
+                            ", " + std::string(tokenizer->kind()) +
+                            " tokens: " + fs::path(config.data.corpus).filename().string();
+  // The exports of an epoch follow its checkpoint, the commit point; a kill in between leaves
+  // them one epoch behind, so a resume at an epoch's end writes them again from the checkpoint.
+  const auto write_exports = [&] {
+    nn::save_module(paths.model(), trainer.model(),
+                    {{"epoch", std::to_string(trainer.epochs_done())}});
+    write_csv_log(paths.csv(), trainer.history());
+    write_perplexity_svg(paths.svg(), trainer.history(), title);
+  };
+  if (from_checkpoint && trainer.batch_in_epoch() == 0 && !trainer.history().empty())
+    write_exports();
   if (trainer.epochs_done() >= t.epochs) {
     out << "nothing to do: the run has done its " << t.epochs << " epochs (raise --epochs)\n";
     return 0;
   }
   out << std::flush;
 
-  ProgressPrinter progress(out, command.live_progress, t.epochs);
-  const std::string title = std::string(nn::cell_kind_name(m.cell)) +
-                            " H=" + std::to_string(m.hidden) + " x" + std::to_string(m.layers) +
-                            ", " + std::string(tokenizer->kind()) +
-                            " tokens: " + fs::path(config.data.corpus).filename().string();
   trainer.on_batch = [&](const BatchStats& s) { progress.batch(s); };
   trainer.on_epoch = [&](const EpochStats& s) {
     progress.epoch(s);
     if (command.time_limit > 0 && training_seconds(trainer.history()) >= command.time_limit)
       trainer.set_epochs(s.epoch);  // no new epoch; the run ends (and resumes) like a shorter one
     trainer.save_checkpoint(paths.checkpoint());
-    nn::save_module(paths.model(), trainer.model(), {{"epoch", std::to_string(s.epoch)}});
-    write_csv_log(paths.csv(), trainer.history());
-    write_perplexity_svg(paths.svg(), trainer.history(), title);
+    write_exports();
   };
   trainer.set_stop_flag(command.stop);
   if (trainer.fit() == FitResult::stopped) {

@@ -24,6 +24,14 @@ OptimizerKind parse_optimizer(std::string_view name) {
   if (name == "adam") return OptimizerKind::adam;
   fail("optimizer: expected sgd or adam, got '", name, "'");
 }
+NonFinite parse_nonfinite(std::string_view name) {
+  if (name == "stop") return NonFinite::stop;
+  if (name == "skip-batch") return NonFinite::skip_batch;
+  fail("--on-nonfinite: expected stop or skip-batch, got '", name, "'");
+}
+std::string_view nonfinite_name(NonFinite n) {
+  return n == NonFinite::stop ? "stop" : "skip-batch";
+}
 std::string_view partition_name(Partition p) {
   return p == Partition::random ? "random" : "sequential";
 }
@@ -42,20 +50,31 @@ std::string_view optimizer_name(OptimizerKind o) {
   return o == OptimizerKind::sgd ? "sgd" : "adam";
 }
 
+// Every size has an upper bound far beyond any real run, so that products of sizes fit in int64
+// and a typo (or a hostile config.json) gets a one-line error instead of an allocation of
+// exabytes or a loop that never ends.
+void check_size(std::string_view option, std::int64_t value, std::int64_t low, std::int64_t high) {
+  check(value >= low && value <= high, option, " must be in [", low, ", ", high, "], got ", value);
+}
+void check_real(std::string_view option, double value, double low, double high, bool high_open) {
+  check(value >= low && (high_open ? value < high : value <= high), option, " must be in [", low,
+        ", ", high, high_open ? ")" : "]", ", got ", value);  // (NaN fails every comparison)
+}
+
 void ModelConfig::validate() const {
-  check(vocab_size > 0, "model: vocabulary size must be positive, got ", vocab_size);
-  check(embedding >= 0, "--embedding must be >= 0 (0 = one-hot), got ", embedding);
-  check(hidden > 0, "--hidden must be positive, got ", hidden);
-  check(layers > 0, "--layers must be positive, got ", layers);
-  check(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got ", dropout);
+  check_size("model: vocabulary size", vocab_size, 1, limits::vocab_size);
+  check_size("--embedding (0 = one-hot)", embedding, 0, limits::width);
+  check_size("--hidden", hidden, 1, limits::width);
+  check_size("--layers", layers, 1, limits::layers);
+  check_real("--dropout", dropout, 0, 1, true);
 }
 
 void TrainConfig::validate() const {
-  check(steps > 0, "--steps must be positive, got ", steps);
-  check(batch > 0, "--batch must be positive, got ", batch);
-  check(epochs >= 0, "--epochs must be >= 0, got ", epochs);
-  check(lr > 0 && std::isfinite(lr), "--lr must be positive, got ", lr);
-  check(clip >= 0 && std::isfinite(clip), "--clip must be >= 0 (0 = off), got ", clip);
+  check_size("--steps", steps, 1, limits::steps);
+  check_size("--batch", batch, 1, limits::batch);
+  check_size("--epochs", epochs, 0, limits::epochs);
+  check(lr > 0 && std::isfinite(lr), "--lr must be positive and finite, got ", lr);
+  check(clip >= 0 && std::isfinite(clip), "--clip must be >= 0 (0 = off) and finite, got ", clip);
   check(partition == Partition::sequential || truncation == Truncation::fixed, "--truncation ",
         truncation_name(truncation),
         " needs --partition sequential (random partitioning resets the state every batch)");
@@ -63,17 +82,28 @@ void TrainConfig::validate() const {
 }
 
 void DataConfig::validate() const {
+  try {
+    (void)nlohmann::json(corpus).dump();  // config.json stores the path as JSON text
+  } catch (const nlohmann::json::exception&) {
+    fail("--corpus: the path is not valid UTF-8 (config.json stores it as text); rename the file");
+  }
   check(tokenizer == "char" || tokenizer == "word" || tokenizer == "bpe",
         "--tokenizer: expected char, word or bpe, got '", tokenizer, "'");
-  check(merges >= 0, "--merges must be >= 0, got ", merges);
+  check_size("--merges", merges, 0, limits::merges);
   check(merges == 0 || tokenizer == "bpe", "--merges only applies to --tokenizer bpe");
   check(normalize == "none" || normalize == "lower" || normalize == "letters",
         "--normalize: expected none, lower or letters, got '", normalize, "'");
-  check(val_fraction >= 0 && val_fraction < 1, "--val-fraction must be in [0, 1), got ",
-        val_fraction);
-  check(max_tokens >= 0, "--max-tokens must be >= 0, got ", max_tokens);
+  check_real("--val-fraction", val_fraction, 0, 1, true);
+  check_size("--max-tokens", max_tokens, 0, limits::tokens);
   check(invalid_utf8 == "error" || invalid_utf8 == "replace",
         "--invalid-utf8: expected error or replace, got '", invalid_utf8, "'");
+}
+
+void RunConfig::validate() const {
+  model.validate();
+  train.validate();
+  data.validate();
+  check_size("--threads", threads, 0, limits::threads);
 }
 
 void to_json(nlohmann::json& out, const ModelConfig& c) {
@@ -103,7 +133,8 @@ void to_json(nlohmann::json& out, const TrainConfig& c) {
          {"partition", std::string(partition_name(c.partition))},
          {"truncation", std::string(truncation_name(c.truncation))},
          {"unbiased", c.unbiased},
-         {"seed", c.seed}};
+         {"seed", c.seed},
+         {"on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))}};
 }
 void from_json(const nlohmann::json& in, TrainConfig& c) {
   c.steps = in.value("steps", c.steps);
@@ -117,6 +148,8 @@ void from_json(const nlohmann::json& in, TrainConfig& c) {
       parse_truncation(in.value("truncation", std::string(truncation_name(c.truncation))));
   c.unbiased = in.value("unbiased", c.unbiased);
   c.seed = in.value("seed", c.seed);
+  c.on_nonfinite =
+      parse_nonfinite(in.value("on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))));
 }
 
 void to_json(nlohmann::json& out, const DataConfig& c) {

@@ -1,6 +1,7 @@
 // generate(): prefix warm-up in one sequence, then a one-step loop that samples and feeds back.
 #include "wengert/lm/generate.hpp"
 
+#include <limits>
 #include <vector>
 
 namespace wengert::lm {
@@ -31,7 +32,7 @@ std::string generate(LanguageModel& model, const text::Tokenizer& tokenizer,
     auto out = model.forward(from_vector(std::vector<std::int64_t>{last}, {1, 1}), state, gen);
     Tensor logits = out.logits.value().reshape({1, V}).to(DType::f64).contiguous();
     for (std::int64_t id : masked) {
-      if (id >= 0 && id < V) logits.data<double>()[id] = -1e300;
+      if (id >= 0 && id < V) logits.data<double>()[id] = -std::numeric_limits<double>::infinity();
     }
     last = static_cast<std::int64_t>(nn::SoftmaxDecoder::sample(logits, sampling, gen).item());
     ids.push_back(last);

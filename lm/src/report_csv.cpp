@@ -1,4 +1,4 @@
-// The CSV log of a run: one row per epoch; a missing validation perplexity is an empty field.
+// The CSV log of a run: one row per epoch.
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -11,10 +11,19 @@ namespace wengert::lm {
 std::string csv_log(const std::vector<EpochStats>& history) {
   std::ostringstream out;
   out << "epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr\n" << std::setprecision(8);
+  // NaN and Inf are written as nan, inf, -inf, whatever the locale (no validation set: nan).
+  const auto number = [&](double x) -> std::ostream& {
+    if (std::isnan(x)) return out << "nan";
+    if (std::isinf(x)) return out << (x > 0 ? "inf" : "-inf");
+    return out << x;
+  };
   for (const EpochStats& s : history) {
-    out << s.epoch << ',' << s.train_ppl << ',';
-    if (std::isfinite(s.val_ppl)) out << s.val_ppl;
-    out << ',' << s.seconds << ',' << s.tokens_per_s << ',' << s.lr << '\n';
+    out << s.epoch << ',';
+    number(s.train_ppl) << ',';
+    number(s.val_ppl) << ',';
+    number(s.seconds) << ',';
+    number(s.tokens_per_s) << ',';
+    number(s.lr) << '\n';
   }
   return out.str();
 }

@@ -72,6 +72,7 @@ std::int64_t count_code_points(std::string_view utf8) {
 void save_run_config(const RunPaths& paths, const RunConfig& config, std::uint64_t corpus_hash) {
   nlohmann::json j = config;
   j["corpus_fnv1a"] = corpus_hash;
+  j["tokenizer_fnv1a"] = fnv1a(detail::read_bytes(paths.tokenizer()));
   write_file_atomic(paths.config(), j.dump(2) + "\n", "save_run_config");
 }
 
@@ -80,12 +81,21 @@ RunConfig load_run_config(const RunPaths& paths) {
         ": not a wengert-lm run folder (no config.json)");
   const nlohmann::json j = detail::read_json(paths.config());
   try {
-    return j.get<RunConfig>();
+    RunConfig config = j.get<RunConfig>();
+    config.validate();
+    return config;
   } catch (const nlohmann::json::exception& e) {
     fail(paths.config().string(), ": ", e.what());
   } catch (const Error& e) {
     fail(paths.config().string(), ": ", e.what());
   }
+}
+
+void check_tokenizer_fingerprint(const RunPaths& paths) {
+  const auto stored = detail::read_json(paths.config()).value("tokenizer_fnv1a", std::uint64_t{0});
+  check(stored == 0 || stored == fnv1a(detail::read_bytes(paths.tokenizer())),
+        paths.tokenizer().string(), ": not the tokenizer this model was trained with (its ",
+        "fingerprint differs from the one in config.json)");
 }
 
 LoadedModel load_trained_model(const fs::path& dir) {
@@ -95,6 +105,7 @@ LoadedModel load_trained_model(const fs::path& dir) {
   loaded.config = load_run_config(paths);
   check(fs::exists(paths.tokenizer()), paths.tokenizer().string(), ": missing");
   check(fs::exists(paths.model()), paths.model().string(), ": missing (no finished epoch yet?)");
+  check_tokenizer_fingerprint(paths);
   loaded.tokenizer = text::load_tokenizer(paths.tokenizer());
   check(loaded.tokenizer->kind() == loaded.config.data.tokenizer, paths.tokenizer().string(),
         ": a ", loaded.tokenizer->kind(), " tokenizer, but config.json says ",
@@ -102,6 +113,7 @@ LoadedModel load_trained_model(const fs::path& dir) {
   check(loaded.tokenizer->vocab_size() == loaded.config.model.vocab_size,
         paths.tokenizer().string(), ": vocabulary of ", loaded.tokenizer->vocab_size(),
         " tokens, but the model has ", loaded.config.model.vocab_size);
+  detail::check_finite(paths.model(), nn::load_safetensors(paths.model()).tensors);
   Generator gen(0);
   loaded.model = std::make_unique<LanguageModel>(loaded.config.model, gen);
   try {

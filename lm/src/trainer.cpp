@@ -9,6 +9,7 @@
 #include <limits>
 #include <wengert/nn/clip.hpp>
 
+#include "detail/files.hpp"
 #include "wengert/lm/truncation.hpp"
 
 namespace wengert::lm {
@@ -152,7 +153,7 @@ std::optional<EpochStats> Trainer::run_epoch() {
     (pending_loss_ * (1.0 / static_cast<double>(position_.tokens))).backward();
     pending_loss_ = Var();
     state_ = {};
-    update();
+    update(position_.batch - 1);
   }
   return finish_epoch(position_.seconds + seconds_since(start));
 }
@@ -174,6 +175,7 @@ Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k) {
   auto out = model_->forward(batch.inputs, start, dropout_rng_, reweight);
   const Var nll = summed_nll(out.logits, batch.targets);
   const Step step{nll.item(), T * B, std::numeric_limits<double>::quiet_NaN(), !start.empty()};
+  if (!std::isfinite(step.nll_sum)) return skip_nonfinite(k, "loss", step.nll_sum, step);
   if (train_.truncation == Truncation::none) {
     pending_loss_ = pending_loss_.defined() ? pending_loss_ + nll : nll;
     state_ = std::move(out.state);
@@ -186,16 +188,33 @@ Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k) {
   (nll * (1.0 / denominator)).backward();
   if (train_.partition == Partition::sequential) state_ = out.state.detach();
   Step result = step;
-  result.grad_norm = update();
+  result.grad_norm = update(k);
   return result;
 }
 
-double Trainer::update() {
+double Trainer::update(std::int64_t k) {
   const double max_norm = train_.clip > 0 ? train_.clip : std::numeric_limits<double>::infinity();
   const double norm = nn::clip_grad_norm(optimizer_->params(), max_norm);
-  optimizer_->step();
+  if (std::isfinite(norm)) optimizer_->step();
   optimizer_->zero_grad();
+  if (!std::isfinite(norm)) skip_nonfinite(k, "gradient norm", norm, Step{});
   return norm;
+}
+
+Trainer::Step Trainer::skip_nonfinite(std::int64_t k, const char* what, double value, Step step) {
+  check(train_.on_nonfinite == NonFinite::skip_batch, "training diverged: the ", what, " is ",
+        std::isnan(value) ? "nan"
+        : value > 0       ? "inf"
+                          : "-inf",
+        " in epoch ", position_.epoch + 1, ", batch ", k + 1,
+        "; the last checkpoint is kept (try a lower --lr, --clip, or --on-nonfinite skip-batch)");
+  // Skipped: no update, no contribution to the epoch's loss, and a fresh state for what follows.
+  optimizer_->zero_grad();
+  state_ = {};
+  pending_loss_ = Var();
+  step.nll_sum = 0;
+  step.tokens = 0;
+  return step;
 }
 
 EpochStats Trainer::finish_epoch(double seconds) {
@@ -204,8 +223,9 @@ EpochStats Trainer::finish_epoch(double seconds) {
   stats.tokens = position_.tokens;
   stats.batches = position_.batch;
   stats.carried_batches = position_.carried_batches;
-  stats.train_loss =
-      position_.nll_sum / static_cast<double>(std::max<std::int64_t>(1, stats.tokens));
+  stats.train_loss = stats.tokens > 0  // (0 when --on-nonfinite skip-batch skipped every batch)
+                         ? position_.nll_sum / static_cast<double>(stats.tokens)
+                         : std::numeric_limits<double>::quiet_NaN();
   stats.train_ppl = std::exp(stats.train_loss);
   stats.val_loss = stats.val_ppl = std::numeric_limits<double>::quiet_NaN();
   if (val_ids_.size() >= 2) {
@@ -216,6 +236,12 @@ EpochStats Trainer::finish_epoch(double seconds) {
   stats.seconds = seconds;
   stats.tokens_per_s = seconds > 0 ? static_cast<double>(stats.tokens) / seconds : 0;
   stats.lr = optimizer_->lr();
+  // An update can overflow weights to inf even from a finite gradient: never save those.
+  for (const Var& p : model_->parameters()) {
+    check(detail::all_finite(p.value()),
+          "training diverged: non-finite weights at the end of epoch ", stats.epoch,
+          "; the last checkpoint is kept (try a lower --lr)");
+  }
   position_ = Position{};
   position_.epoch = stats.epoch;
   position_.data_rng_at_epoch_start = data_rng_.state();

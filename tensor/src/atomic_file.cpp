@@ -67,8 +67,11 @@ void write_file_atomic(const fs::path& path, std::span<const std::byte> bytes,
     discard(tmp);
     fail_io(op, path.string(), "rename failed");
   }
-  // Make the rename itself durable; some file systems refuse to fsync a folder: not an error.
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  sync_directory(dir);  // make the rename itself durable
+}
+
+void sync_directory(const fs::path& dir) {
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);

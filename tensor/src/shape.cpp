@@ -16,9 +16,18 @@ std::string shape_str(const Shape& shape) {
   return out.str();
 }
 
+std::int64_t checked_size_mul(std::string_view op, const Shape& shape, std::int64_t a,
+                              std::int64_t b) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product))
+    fail(op, ": a tensor of shape ", shape_str(shape), " is too large (", a, " * ", b,
+         " overflows int64)");
+  return product;
+}
+
 std::int64_t numel_of(const Shape& shape) {
   std::int64_t n = 1;
-  for (auto extent : shape) n *= extent;
+  for (auto extent : shape) n = checked_size_mul("numel", shape, n, extent);
   return n;
 }
 
@@ -27,7 +36,9 @@ Strides contiguous_strides(const Shape& shape) {
   std::int64_t step = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = step;
-    step *= std::max<std::int64_t>(shape[i], 1);
+    if (i > 0)
+      step =
+          checked_size_mul("contiguous_strides", shape, step, std::max<std::int64_t>(shape[i], 1));
   }
   return strides;
 }

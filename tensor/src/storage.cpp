@@ -6,6 +6,8 @@
 // are per tensor, not per element, so it is uncontended in practice.
 #include "wengert/tensor/storage.hpp"
 
+#include <unistd.h>
+
 #include <bit>
 #include <cstdlib>
 #include <mutex>
@@ -118,8 +120,22 @@ CachingAllocator& allocator() {
 
 }  // namespace
 
+namespace {
+// Refuses (std::bad_alloc) a block larger than the machine's RAM before asking malloc, which
+// may overcommit it or, under AddressSanitizer, abort instead of returning null.
+std::size_t checked_block_size(std::size_t bytes) {
+  if (bytes > (std::size_t{1} << 30)) {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page > 0 &&
+        bytes / static_cast<std::size_t>(page) >= static_cast<std::size_t>(pages))
+      throw std::bad_alloc();
+  }
+  return size_class(bytes);
+}
+}  // namespace
+
 Storage::Storage(std::size_t bytes)
-    : data_(allocator().allocate(size_class(bytes))), bytes_(bytes) {}
+    : data_(allocator().allocate(checked_block_size(bytes))), bytes_(bytes) {}
 
 Storage::~Storage() { allocator().deallocate(data_, size_class(bytes_)); }
 

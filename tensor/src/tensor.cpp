@@ -21,7 +21,15 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, s
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (auto extent : shape)
     check(extent >= 0, "empty: negative extent in shape ", ShapePrinter{shape});
-  auto storage = std::make_shared<Storage>(numel_of(shape) * dtype_size(dtype));
+  const std::int64_t bytes = checked_size_mul("empty", shape, numel_of(shape),
+                                              static_cast<std::int64_t>(dtype_size(dtype)));
+  std::shared_ptr<Storage> storage;
+  try {
+    storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes));
+  } catch (const std::bad_alloc&) {
+    fail("empty: cannot allocate ", bytes, " bytes for a tensor of shape ", ShapePrinter{shape},
+         ": larger than the available memory");
+  }
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
 
@@ -30,6 +38,7 @@ std::int64_t Tensor::size(std::int64_t axis) const {
 }
 
 bool Tensor::is_contiguous() const {
+  if (numel() == 0) return true;  // (and the products below could overflow)
   std::int64_t expected = 1;
   for (std::size_t i = shape_.size(); i-- > 0;) {
     if (shape_[i] != 1 && strides_[i] != expected) return false;
@@ -83,7 +92,7 @@ static Shape infer_shape(std::string_view op, Shape shape, std::int64_t numel, c
       unknown = static_cast<std::int64_t>(i);
     } else {
       check(shape[i] >= 0, op, ": negative extent in ", ShapePrinter{shape});
-      known *= shape[i];
+      known = checked_size_mul(op, shape, known, shape[i]);
     }
   }
   if (unknown >= 0) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <vector>
 #include <wengert/nn.hpp>
 
@@ -112,4 +113,21 @@ TEST_CASE("sample rejects bad arguments", "[decoder]") {
   CHECK_THROWS_WITH(SoftmaxDecoder::sample(zeros({2, 5}), {.top_k = -2}, gen), Contains("top_k"));
   // top_k larger than the vocabulary means all of it.
   CHECK(SoftmaxDecoder::sample(zeros({2, 5}), {.top_k = 50}, gen).shape() == Shape{2});
+}
+
+TEST_CASE("temperature inf samples uniformly among tokens, never a -inf (masked) one",
+          "[decoder]") {
+  // Issue 14: generate masks <pad>/<bos>/<eos> with -inf; at T = inf, (l - max) / T was NaN.
+  const double inf = std::numeric_limits<double>::infinity();
+  const Tensor logits = from_vector<double>({-inf, 3.0, -inf, -2.0, 0.5, -inf}, {1, 6});
+  Generator gen(11);
+  std::vector<int> counts(6, 0);
+  for (int i = 0; i < 3000; ++i)
+    ++counts[static_cast<std::size_t>(
+        SoftmaxDecoder::sample(logits, {.temperature = inf}, gen).item())];
+  CHECK(counts[0] == 0);
+  CHECK(counts[2] == 0);
+  CHECK(counts[5] == 0);
+  for (int id : {1, 3, 4})
+    CHECK(std::abs(counts[static_cast<std::size_t>(id)] - 1000) < 120);  // ~5 sigma
 }

@@ -208,3 +208,21 @@ TEST_CASE("errors: undefined tensors throw instead of crashing", "[tensor][error
   CHECK_THROWS_AS(u.data<float>(), Error);
   CHECK(to_string(u) == "tensor(undefined)");
 }
+
+// Issue 14: size arithmetic that overflows int64 is an error, never a too-small buffer.
+TEST_CASE("errors: sizes that overflow int64 or exceed memory", "[tensor][errors]") {
+  constexpr std::int64_t k2_62 = std::int64_t{1} << 62;
+  CHECK_ERROR(numel_of({k2_62, 4}), Contains("numel") && Contains("too large"));
+  CHECK_ERROR(zeros({k2_62, 2}, DType::f32), Contains("too large"));
+  // 2^62 elements fit in int64 but their 4-byte size does not.
+  CHECK_ERROR(zeros({k2_62}, DType::f32), Contains("empty") && Contains("too large"));
+  // Fits in int64 but not in any memory: a clear error instead of std::bad_alloc.
+  CHECK_ERROR(zeros({std::int64_t{1} << 59}, DType::f64), Contains("cannot allocate"));
+  // A 0-element shape whose strides overflow: [0, 2^62, 2^62] needs stride 2^124 on axis 0.
+  CHECK_ERROR(contiguous_strides({0, k2_62, k2_62}), Contains("contiguous_strides"));
+  CHECK(contiguous_strides({0, k2_62, 1}) == Strides{k2_62, 1, 1});
+  CHECK_ERROR(zeros({4, 4}).reshape({k2_62, k2_62, 0}), Contains("reshape"));
+  CHECK(checked_size_mul("t", {}, 3, 5) == 15);
+  CHECK_ERROR(checked_size_mul("t", {}, std::int64_t{1} << 32, std::int64_t{1} << 31),
+              Contains("overflows int64"));
+}

@@ -57,6 +57,10 @@ BPETokenizer::BPETokenizer(std::vector<BPEMerge> merges, std::vector<std::string
                                  static_cast<std::int32_t>(rank) + 1, inserted);
     check(inserted, "BPETokenizer: merge ", rank, " (", m.left, ", ", m.right,
           ") repeats an earlier merge");
+    // Bounded so that a hostile file (each merge doubling the last token) cannot take gigabytes.
+    constexpr std::size_t max_token_bytes = std::size_t{1} << 16;
+    check(tokens_[m.left].size() + tokens_[m.right].size() <= max_token_bytes,
+          "BPETokenizer: merge ", rank, " makes a token longer than ", max_token_bytes, " bytes");
     tokens_.push_back(tokens_[m.left] + tokens_[m.right]);
   }
   for (std::size_t id = 0; id < tokens_.size(); ++id) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
+#include <wengert/tensor/json_depth.hpp>
 
 #include "format.hpp"
 #include "wengert/nn/checkpoint.hpp"
@@ -46,16 +47,19 @@ json parse_header(const fs::path& path, const char* first, const char* last) {
   // Track the top-level keys while parsing: JSON objects silently keep one of two equal keys.
   std::set<std::string> keys;
   std::string duplicate;
-  const json::parser_callback_t on_event = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth == 1 && event == json::parse_event_t::key && !keys.insert(parsed).second)
-      duplicate = parsed.get<std::string>();
-    return true;
-  };
+  const auto on_event =
+      depth_limited<json>([&](int depth, json::parse_event_t event, json& parsed) {
+        if (depth == 1 && event == json::parse_event_t::key && !keys.insert(parsed).second)
+          duplicate = parsed.get<std::string>();
+        return true;
+      });
   json header;
   try {
     header = json::parse(first, last, on_event);
   } catch (const json::exception& e) {
     bad(path, "header is not valid JSON: ", e.what());
+  } catch (const Error& e) {
+    bad(path, "header: ", e.what());
   }
   if (!header.is_object()) bad(path, "header is not a JSON object");
   if (!duplicate.empty()) bad(path, "tensor '", duplicate, "' appears twice in the header");

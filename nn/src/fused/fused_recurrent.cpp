@@ -124,7 +124,8 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
                       const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                       const Tensor& b_hh) {
   const Kernels<T>& k = fused::kernels<T>();
-  const auto [T_, B, I, H, G, GH] = d;
+  // (plain copies, not a structured binding: clang 14 cannot capture those in OpenMP regions)
+  const std::int64_t T_ = d.T, B = d.B, I = d.I, H = d.H, GH = d.GH;
   const DType dt = w_ih.dtype();
   const bool lstm = kind == CellKind::lstm, gru = kind == CellKind::gru;
   ForwardResult r;
@@ -204,7 +205,8 @@ struct Grads {
 template <class T>
 Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_dx, Tensor dout) {
   const Kernels<T>& k = fused::kernels<T>();
-  const auto [T_, B, I, H, G, GH] = d;
+  // (plain copies, not a structured binding: clang 14 cannot capture those in OpenMP regions)
+  const std::int64_t T_ = d.T, B = d.B, I = d.I, H = d.H, GH = d.GH;
   const bool lstm = kind == CellKind::lstm, gru = kind == CellKind::gru;
   const Tensor& x = ctx.saved(kX);
   const Tensor& h0 = ctx.saved(kH0);

@@ -57,8 +57,9 @@ Tensor SoftmaxDecoder::sample(const Tensor& logits, const SamplingOptions& optio
     // p_j = exp((l_j - l_max) / T) / sum over the top k
     const double top = row[order[0]];
     double total = 0.0;
-    for (std::int64_t j = 0; j < k; ++j) {
-      weights[j] = std::exp((row[order[j]] - top) / options.temperature);
+    for (std::int64_t j = 0; j < k; ++j) {  // a -inf logit (a masked token) has weight 0 even at
+      const double l = row[order[j]];       // T = inf, where (l - top) / T would be NaN
+      weights[j] = l == -HUGE_VAL ? 0.0 : std::exp((l - top) / options.temperature);
       total += weights[j];
     }
     // Inverse CDF: the first j whose cumulative weight exceeds u * total.

@@ -5,6 +5,7 @@
 #include <system_error>
 #include <wengert/tensor/atomic_file.hpp>
 #include <wengert/tensor/error.hpp>
+#include <wengert/tensor/json_depth.hpp>
 #include <wengert/text/corpus.hpp>
 
 namespace wengert::text::detail {
@@ -58,7 +59,12 @@ void check_format(const json& object, std::string_view format, std::int64_t vers
 
 json read_json_file(const std::filesystem::path& path, std::string_view op) {
   const std::string bytes = read_file_bytes(path, op);
-  json parsed = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  json parsed;
+  try {
+    parsed = json::parse(bytes, depth_limited<json>(), /*allow_exceptions=*/false);
+  } catch (const Error& e) {
+    fail(op, ": '", path.string(), "': corrupt file (", e.what(), ")");
+  }
   check(!parsed.is_discarded(), op, ": '", path.string(), "': corrupt file (not valid JSON)");
   check(parsed.is_object(), op, ": '", path.string(), "': corrupt file (expected a JSON object)");
   return parsed;

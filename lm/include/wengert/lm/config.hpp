@@ -26,12 +26,37 @@ enum class Truncation { fixed, random, none };
 
 enum class OptimizerKind { sgd, adam };
 
+// A non-finite loss or gradient norm (divergence): stop with an error naming the epoch and batch
+// (the last checkpoint stays as it was), or skip that batch's update and go on.
+enum class NonFinite { stop, skip_batch };
+NonFinite parse_nonfinite(std::string_view name);  // stop | skip-batch
+std::string_view nonfinite_name(NonFinite n);
+
 Partition parse_partition(std::string_view name);
 Truncation parse_truncation(std::string_view name);
 OptimizerKind parse_optimizer(std::string_view name);
 std::string_view partition_name(Partition p);
 std::string_view truncation_name(Truncation t);
 std::string_view optimizer_name(OptimizerKind o);
+
+// Upper bounds of every size option and every size read from a run folder (see check_size).
+namespace limits {
+constexpr std::int64_t vocab_size = std::int64_t{1} << 24;
+constexpr std::int64_t width = std::int64_t{1} << 16;  // --hidden, --embedding
+constexpr std::int64_t layers = 1024;
+constexpr std::int64_t steps = std::int64_t{1} << 20;
+constexpr std::int64_t batch = std::int64_t{1} << 20;
+constexpr std::int64_t epochs = std::int64_t{1} << 30;
+constexpr std::int64_t merges = std::int64_t{1} << 24;
+constexpr std::int64_t tokens = std::int64_t{1} << 40;  // --max-tokens
+constexpr std::int64_t generate_length = std::int64_t{1} << 20;
+constexpr std::int64_t threads = 1024;
+}  // namespace limits
+
+// Throws "<option> must be in [low, high], got value".
+void check_size(std::string_view option, std::int64_t value, std::int64_t low, std::int64_t high);
+// The same for reals, with `high` excluded when high_open; NaN is always refused.
+void check_real(std::string_view option, double value, double low, double high, bool high_open);
 
 struct ModelConfig {
   nn::CellKind cell = nn::CellKind::rnn_tanh;
@@ -55,6 +80,7 @@ struct TrainConfig {
   Truncation truncation = Truncation::fixed;
   bool unbiased = false;  // random truncation: reweight so the gradient is unbiased
   std::uint64_t seed = 42;
+  NonFinite on_nonfinite = NonFinite::stop;
   void validate() const;
 };
 
@@ -73,7 +99,8 @@ struct RunConfig {
   ModelConfig model;
   TrainConfig train;
   DataConfig data;
-  int threads = 0;  // OpenMP threads; 0 = leave the default
+  int threads = 0;        // OpenMP threads; 0 = leave the default
+  void validate() const;  // every part, and the thread count
 };
 
 void to_json(nlohmann::json& out, const ModelConfig& c);

@@ -45,6 +45,9 @@ std::int64_t count_code_points(std::string_view utf8);
 
 void save_run_config(const RunPaths& paths, const RunConfig& config, std::uint64_t corpus_hash);
 RunConfig load_run_config(const RunPaths& paths);
+// Throws unless tokenizer.json is the file whose FNV-1a config.json recorded (older folders
+// without the record pass).
+void check_tokenizer_fingerprint(const RunPaths& paths);
 
 // A trained model with its tokenizer, for eval and generate. Throws a one-line error when a
 // file is missing or the folder's parts disagree (tokenizer kind, vocabulary size, weights).

@@ -61,6 +61,11 @@ Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std
 
 enum class FitResult { finished, stopped };
 
+// Completes a checkpoint swap that a kill interrupted: when `dir` is not a complete checkpoint
+// but `dir.tmp` (newer) or `dir.old` is, renames that one to `dir`. Returns whether `dir` now
+// holds a complete checkpoint (false: the run never saved one).
+bool recover_checkpoint(const std::filesystem::path& dir);
+
 class Trainer {
  public:
   // Builds the model (initialised from train.seed) and the optimizer. The id vectors are copied.
@@ -83,9 +88,12 @@ class Trainer {
   bool stop_requested() const;
 
   // model.safetensors, optimizer.safetensors, state.safetensors (carried state) and
-  // trainer.json into `dir` (created). Written into a sibling temporary folder, then swapped in.
+  // trainer.json into `dir` (created). Written completely into the sibling `dir.tmp`, then
+  // swapped in: `dir` -> `dir.old`, `dir.tmp` -> `dir`, remove `dir.old`. A kill at any moment
+  // leaves a complete checkpoint under one of the three names (see recover_checkpoint).
   void save_checkpoint(const std::filesystem::path& dir) const;
   // All-or-nothing: throws (naming the file) on a missing file or a mismatch with this model.
+  // Recovers an interrupted swap first.
   void load_checkpoint(const std::filesystem::path& dir);
 
   LanguageModel& model() { return *model_; }
@@ -99,7 +107,6 @@ class Trainer {
   std::span<const std::int64_t> train_ids() const { return train_ids_; }
   std::span<const std::int64_t> val_ids() const { return val_ids_; }
 
- private:
   // Where the run stands inside an epoch; saved in trainer.json.
   struct Position {
     std::int64_t epoch = 0;  // completed epochs
@@ -110,6 +117,8 @@ class Trainer {
     std::int64_t tokens = 0, carried_batches = 0;
     double seconds = 0;  // time spent in this epoch by earlier sessions
   };
+
+ private:
   struct Step {  // one batch's result
     double nll_sum;
     std::int64_t tokens;
@@ -117,7 +126,11 @@ class Trainer {
     bool carried;
   };
   Step train_batch(const EpochPlan& plan, std::int64_t k);
-  double update();  // clip, step, zero grads; returns the norm before clipping
+  // clip, step, zero grads; returns the norm before clipping. `k`: the batch, for errors.
+  double update(std::int64_t k);
+  // A non-finite loss or gradient norm in batch k: throws (NonFinite::stop) or returns `step`
+  // emptied, with the update skipped and the state reset (NonFinite::skip_batch).
+  Step skip_nonfinite(std::int64_t k, const char* what, double value, Step step);
   EpochStats finish_epoch(double seconds);
 
   TrainConfig train_;

@@ -18,4 +18,8 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::b
 void write_file_atomic(const std::filesystem::path& path, std::string_view text,
                        std::string_view op);
 
+// fsyncs a folder, making the renames and creations in it durable (best effort: some file
+// systems refuse to fsync a folder, which is not an error).
+void sync_directory(const std::filesystem::path& dir);
+
 }  // namespace wengert

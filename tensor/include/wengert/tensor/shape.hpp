@@ -13,8 +13,14 @@ using Shape = std::vector<std::int64_t>;    // extent of each axis
 using Strides = std::vector<std::int64_t>;  // step (in elements, may be 0 or negative) per axis
 
 std::string shape_str(const Shape& shape);  // "[32, 256]"
-std::int64_t numel_of(const Shape& shape);
-Strides contiguous_strides(const Shape& shape);  // row-major
+
+// a * b for sizes computed from `shape` (element counts, strides, bytes); throws naming `op` and
+// the shape when the product does not fit in int64. The one overflow check of every size.
+std::int64_t checked_size_mul(std::string_view op, const Shape& shape, std::int64_t a,
+                              std::int64_t b);
+
+std::int64_t numel_of(const Shape& shape);       // throws when the count overflows int64
+Strides contiguous_strides(const Shape& shape);  // row-major; throws when a stride overflows
 
 // NumPy broadcasting: align from the right; extents must match or be 1. Throws naming `op`.
 Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b);

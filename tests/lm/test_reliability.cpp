@@ -1,0 +1,272 @@
+// Issue 14 reproductions: divergence stops (or skips) instead of saving NaN weights, loaders
+// refuse non-finite weights and states, sizes read back from config.json are bounded, an
+// interrupted checkpoint swap is recovered, log.csv spells out nan.
+#include <catch2/catch.hpp>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <wengert/nn/checkpoint.hpp>
+#include <wengert/text/bpe_tokenizer.hpp>
+
+#include "lm_fixtures.hpp"
+
+using namespace wengert;
+using namespace wengert::lm;
+using Catch::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TrainCommand diverging_run(const fs::path& dir, NonFinite mode) {
+  std::ofstream(dir / "slice.txt") << lm_test::slice(4000);
+  TrainCommand c;
+  c.config.data.corpus = (dir / "slice.txt").string();
+  c.config.model.hidden = 16;
+  c.config.train = lm_test::tiny_train(2);
+  c.config.train.lr = 1e38;  // the first update overflows the weights' float range
+  c.config.train.on_nonfinite = mode;
+  c.config.threads = 1;
+  c.out = dir / "run";
+  return c;
+}
+
+bool finite_model(const fs::path& file) {
+  for (const auto& [name, t] : nn::load_safetensors(file).tensors)
+    for (double x : t.to_vector<double>())
+      if (!std::isfinite(x)) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("a diverging run stops with an error naming epoch and batch, writing nothing") {
+  lm_test::ScratchDir dir("diverge-stop");
+  const TrainCommand c = diverging_run(dir.path, NonFinite::stop);
+  std::ostringstream out;
+  CHECK_THROWS_WITH(run_train(c, out),
+                    Contains("training diverged") && Contains("in epoch 1, batch"));
+  const RunPaths paths{c.out};
+  CHECK_FALSE(fs::exists(paths.model()));
+  CHECK_FALSE(fs::exists(paths.checkpoint()));
+}
+
+TEST_CASE("on-nonfinite skip-batch skips the updates and logs nan, never saving NaN weights") {
+  lm_test::ScratchDir dir("diverge-skip");
+  const TrainCommand c = diverging_run(dir.path, NonFinite::skip_batch);
+  std::ostringstream out;
+  REQUIRE(run_train(c, out) == 0);
+  const RunPaths paths{c.out};
+  CHECK(finite_model(paths.model()));
+  CHECK(finite_model(paths.checkpoint() / "model.safetensors"));
+  // Every batch after the blow-up is skipped: the last epoch has no finite loss to report.
+  const std::string csv = read_file(paths.csv());
+  CHECK_THAT(csv, Contains("\n2,nan,"));
+}
+
+TEST_CASE("a NaN weight stops training at the next batch; the checkpoint on disk is untouched") {
+  lm_test::ScratchDir dir("diverge-nan");
+  const auto data = lm_test::char_data(3000);
+  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), lm_test::tiny_train(2),
+                  data.split.train, data.split.val);
+  trainer.set_epochs(1);
+  REQUIRE(trainer.fit() == FitResult::finished);
+  trainer.save_checkpoint(dir.path / "checkpoint");
+  const std::string saved = read_file(dir.path / "checkpoint" / "model.safetensors");
+  trainer.model().parameters().back().value().data<float>()[0] =
+      std::numeric_limits<float>::quiet_NaN();
+  trainer.set_epochs(2);
+  CHECK_THROWS_WITH(trainer.fit(), Contains("loss is nan in epoch 2, batch 1"));
+  CHECK(read_file(dir.path / "checkpoint" / "model.safetensors") == saved);
+
+  // Loaders refuse a checkpoint holding NaN weights.
+  trainer.save_checkpoint(dir.path / "bad");
+  Trainer other(lm_test::tiny_model(data.tokenizer.vocab_size()), lm_test::tiny_train(2),
+                data.split.train, data.split.val);
+  CHECK_THROWS_WITH(other.load_checkpoint(dir.path / "bad"), Contains("NaN or Inf"));
+  CHECK(other.epochs_done() == 0);
+}
+
+TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in config.json") {
+  lm_test::ScratchDir dir("load-bad");
+  std::ofstream(dir.path / "slice.txt") << lm_test::slice(3000);
+  TrainCommand c;
+  c.config.data.corpus = (dir.path / "slice.txt").string();
+  c.config.model.hidden = 8;
+  c.config.train = lm_test::tiny_train(1);
+  c.out = dir.path / "run";
+  std::ostringstream out;
+  REQUIRE(run_train(c, out) == 0);
+  const RunPaths paths{c.out};
+  REQUIRE_NOTHROW(load_trained_model(paths.dir));
+
+  nn::SafetensorsFile weights = nn::load_safetensors(paths.model());
+  const std::string good = read_file(paths.model());
+  weights.tensors.back().second.data<float>()[0] = std::numeric_limits<float>::infinity();
+  nn::save_safetensors(paths.model(), weights.tensors, weights.metadata);
+  CHECK_THROWS_WITH(load_trained_model(paths.dir), Contains("NaN or Inf"));
+  std::ofstream(paths.model(), std::ios::binary) << good;
+
+  const std::string config = read_file(paths.config());
+  for (const auto& [pointer, value, message] :
+       {std::tuple{"/model/hidden", std::int64_t{1} << 62, "--hidden must be in [1, 65536]"},
+        std::tuple{"/model/layers", std::int64_t{1} << 40, "--layers must be in [1, 1024]"},
+        std::tuple{"/train/batch", std::numeric_limits<std::int64_t>::max(), "--batch must be in"},
+        std::tuple{"/threads", std::int64_t{100000}, "--threads must be in [0, 1024]"}}) {
+    nlohmann::json j = nlohmann::json::parse(config);
+    j[nlohmann::json::json_pointer(pointer)] = value;
+    std::ofstream(paths.config()) << j.dump();
+    CHECK_THROWS_WITH(load_trained_model(paths.dir), Contains(message));
+  }
+}
+
+TEST_CASE("an interrupted checkpoint swap is recovered from checkpoint.tmp or checkpoint.old") {
+  lm_test::ScratchDir dir("swap");
+  const auto data = lm_test::char_data(3000);
+  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), lm_test::tiny_train(1),
+                  data.split.train, data.split.val);
+  REQUIRE(trainer.fit() == FitResult::finished);
+  const fs::path cp = dir.path / "checkpoint";
+  CHECK_FALSE(recover_checkpoint(cp));  // never saved
+  trainer.save_checkpoint(cp);
+  for (const char* suffix : {".tmp", ".old"}) {
+    fs::path moved = cp;
+    moved += suffix;
+    fs::rename(cp, moved);  // as a kill between the two renames of the swap leaves it
+    Trainer resumed(lm_test::tiny_model(data.tokenizer.vocab_size()), lm_test::tiny_train(1),
+                    data.split.train, data.split.val);
+    resumed.load_checkpoint(cp);
+    CHECK(resumed.epochs_done() == 1);
+    CHECK(lm_test::same_parameters(resumed.model(), trainer.model()));
+    CHECK_FALSE(fs::exists(moved));
+  }
+  // A half-written checkpoint.tmp (no trainer.json) next to a good one is ignored and removed.
+  fs::create_directories(dir.path / "checkpoint.tmp");
+  std::ofstream(dir.path / "checkpoint.tmp" / "model.safetensors") << "partial";
+  CHECK(recover_checkpoint(cp));
+  CHECK_FALSE(fs::exists(dir.path / "checkpoint.tmp"));
+}
+
+TEST_CASE("log.csv writes nan and inf explicitly") {
+  EpochStats s;
+  s.epoch = 1;
+  s.train_ppl = std::numeric_limits<double>::infinity();
+  s.val_ppl = std::numeric_limits<double>::quiet_NaN();
+  s.seconds = 1;
+  s.tokens_per_s = 2;
+  s.lr = 0.5;
+  CHECK(csv_log({s}) == "epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr\n1,inf,nan,1,2,0.5\n");
+}
+
+TEST_CASE("JSON nested 100,000 levels deep is refused by every reader, without a stack overflow") {
+  lm_test::ScratchDir dir("deep-json");
+  const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  // safetensors: 8-byte little-endian header length, then the header.
+  std::string file(8, '\0');
+  for (int i = 0; i < 8; ++i) file[i] = static_cast<char>((deep.size() >> (8 * i)) & 0xff);
+  std::ofstream(dir.path / "deep.safetensors", std::ios::binary) << file << deep;
+  CHECK_THROWS_WITH(nn::load_safetensors(dir.path / "deep.safetensors"),
+                    Contains("deep.safetensors") && Contains("nested deeper than 64"));
+  std::ofstream(dir.path / "tokenizer.json", std::ios::binary) << deep;
+  CHECK_THROWS_WITH(text::load_tokenizer(dir.path / "tokenizer.json"),
+                    Contains("tokenizer.json") && Contains("nested deeper than 64"));
+  std::ofstream(dir.path / "config.json", std::ios::binary) << deep;
+  CHECK_THROWS_WITH(load_run_config(RunPaths{dir.path}),
+                    Contains("config.json") && Contains("nested deeper than 64"));
+  // 64 levels are fine as JSON (and then refused for what they hold).
+  const std::string ok = "{\"a\":" + std::string(62, '[') + std::string(62, ']') + "}";
+  std::ofstream(dir.path / "config.json", std::ios::binary) << ok;
+  CHECK_THROWS_WITH(load_run_config(RunPaths{dir.path}), Contains("not a wengert.lm.run config"));
+}
+
+TEST_CASE("trainer.json and state.safetensors are validated field by field on load") {
+  lm_test::ScratchDir dir("trainer-json");
+  const auto data = lm_test::char_data(3000);
+  TrainConfig train = lm_test::tiny_train(1);
+  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
+                  data.split.val);
+  REQUIRE(trainer.fit() == FitResult::finished);
+  const fs::path cp = dir.path / "checkpoint";
+  trainer.save_checkpoint(cp);
+  const std::string good = read_file(cp / "trainer.json");
+  const auto fresh = [&] {
+    return Trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
+                   data.split.val);
+  };
+  for (const auto& [pointer, value, message] :
+       {std::tuple{"/epoch", nlohmann::json(5), "epoch 5 but a history of 1 epochs"},
+        std::tuple{"/data_rng", nlohmann::json::array({0, 0, 0, 0}), "all-zero random generator"},
+        std::tuple{"/history/0/epoch", nlohmann::json(3), "history entry 0 is epoch 3"},
+        std::tuple{"/batch", nlohmann::json(-1), "negative epoch, batch or count"}}) {
+    nlohmann::json j = nlohmann::json::parse(good);
+    j[nlohmann::json::json_pointer(pointer)] = value;
+    std::ofstream(cp / "trainer.json") << j.dump();
+    Trainer t = fresh();
+    CHECK_THROWS_WITH(t.load_checkpoint(cp), Contains("trainer.json") && Contains(message));
+  }
+  std::ofstream(cp / "trainer.json") << good;
+  // A state tensor of an unknown name.
+  nn::save_safetensors(cp / "state.safetensors", {{"z.0", zeros({8, 24}, DType::f32)}});
+  Trainer t = fresh();
+  CHECK_THROWS_WITH(t.load_checkpoint(cp), Contains("unexpected state 'z.0'"));
+  // The optimizer's lr is the run's, whatever the optimizer file says.
+  nn::save_safetensors(cp / "state.safetensors", {});
+  train.lr = 0.25;
+  Trainer other(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
+                data.split.val);
+  other.load_checkpoint(cp);
+  CHECK(other.optimizer().lr() == 0.25);
+}
+
+TEST_CASE(
+    "a tokenizer.json other than the model's is refused; a non-UTF-8 corpus path is an error") {
+  lm_test::ScratchDir dir("fingerprint");
+  std::ofstream(dir.path / "slice.txt") << lm_test::slice(3000);
+  TrainCommand c;
+  c.config.data.corpus = (dir.path / "slice.txt").string();
+  c.config.model.hidden = 8;
+  c.config.train = lm_test::tiny_train(1);
+  c.out = dir.path / "run";
+  std::ostringstream out;
+  REQUIRE(run_train(c, out) == 0);
+  const RunPaths paths{c.out};
+  // Same kind, same size, other tokens: the characters of the slice, reversed in case.
+  std::string other = lm_test::slice(3000);
+  for (char& ch : other)
+    ch = static_cast<char>(std::isupper(ch) ? std::tolower(ch) : std::toupper(ch));
+  const auto swapped = text::CharTokenizer::train(other);
+  swapped.save(paths.tokenizer());
+  CHECK_THROWS_WITH(load_trained_model(paths.dir),
+                    Contains("not the tokenizer this model was trained with"));
+
+  const fs::path bad_name = dir.path / std::string("corpus-\xff.txt");
+  std::ofstream(bad_name) << lm_test::slice(3000);
+  TrainCommand bad = c;
+  bad.config.data.corpus = bad_name.string();
+  bad.out = dir.path / "run2";
+  CHECK_THROWS_WITH(run_train(bad, out), Contains("--corpus: the path is not valid UTF-8"));
+  CHECK_FALSE(fs::exists(bad.out / "tokenizer.json"));
+}
+
+TEST_CASE("a BPE tokenizer.json whose merges double a token 32 times is refused cheaply") {
+  lm_test::ScratchDir dir("bpe-doubling");
+  const text::BPETokenizer small({}, {});
+  small.save(dir.path / "tokenizer.json");
+  nlohmann::json j = nlohmann::json::parse(read_file(dir.path / "tokenizer.json"));
+  // Token 97 is the byte 'a'; merge k joins the newest token with itself: 2^32 bytes at the end.
+  const std::int64_t first = 97, base = static_cast<std::int64_t>(small.vocab_size());
+  j["merges"] = nlohmann::json::array({{first, first}});
+  for (std::int64_t k = 1; k < 32; ++k) j["merges"].push_back({base + k - 1, base + k - 1});
+  std::ofstream(dir.path / "tokenizer.json") << j.dump();
+  CHECK_THROWS_WITH(text::load_tokenizer(dir.path / "tokenizer.json"),
+                    Contains("longer than 65536 bytes"));
+}
