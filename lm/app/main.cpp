@@ -63,13 +63,23 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"char", "word", "bpe"}));
   t->add_option("--merges", rc.data.merges, "bpe only: number of merges (default 500)");
-  t->add_option(
-       "--normalize", rc.data.normalize,
-       "text cleaning: none, lower, or letters (d2l: runs of non-letters -> one space, lowercase)")
+  t->add_option("--normalize", rc.data.normalize,
+                "text cleaning: none; lower; letters (lowercase, every run of non-letters, "
+                "newlines included, -> one space); d2l (exactly d2l's: letters per line, "
+                "stripped, lines joined with no separator)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"none", "lower", "letters"}));
+      ->check(CLI::IsMember({"none", "lower", "letters", "d2l"}));
+  t->add_option("--reserved", rc.data.reserved,
+                "reserved tokens: none, unk, all (<pad> <bos> <eos> <unk>), or auto (what the "
+                "model needs: unk for char/word, none for bpe)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "none", "unk", "all"}));
   t->add_option("--val-fraction", rc.data.val_fraction,
                 "fraction of tokens held out for validation (the end)")
+      ->capture_default_str();
+  t->add_option("--val-streams", rc.train.val_streams,
+                "validation perplexity over N parallel streams, each from a zero state; 1 = one "
+                "stream through the whole held-out text; 0 = --batch streams")
       ->capture_default_str();
   t->add_option(
        "--invalid-utf8", rc.data.invalid_utf8,
@@ -127,7 +137,9 @@ int main(int argc, char** argv) {
   CLI::App* e = app.add_subcommand("eval", "perplexity of a trained model on a corpus");
   e->add_option("--model", eval.model_dir, "run folder written by train")->required();
   e->add_option("--corpus", eval.corpus, "UTF-8 text file")->required();
-  e->add_option("--batch", eval.batch, "parallel streams; 0 = the run's --batch")
+  e->add_option("--batch", eval.batch,
+                "parallel streams, each from a zero state; 1 = one stream carried through the "
+                "whole text; 0 = the run's --batch")
       ->capture_default_str();
   e->add_option("--threads", eval.threads, "OpenMP threads; 0 = default")->capture_default_str();
 

@@ -60,6 +60,7 @@ void TrainConfig::validate() const {
         truncation_name(truncation),
         " needs --partition sequential (random partitioning resets the state every batch)");
   check(!unbiased || truncation == Truncation::random, "--unbiased needs --truncation random");
+  check(val_streams >= 0, "--val-streams must be >= 0 (0 = --batch), got ", val_streams);
 }
 
 void DataConfig::validate() const {
@@ -67,8 +68,10 @@ void DataConfig::validate() const {
         "--tokenizer: expected char, word or bpe, got '", tokenizer, "'");
   check(merges >= 0, "--merges must be >= 0, got ", merges);
   check(merges == 0 || tokenizer == "bpe", "--merges only applies to --tokenizer bpe");
-  check(normalize == "none" || normalize == "lower" || normalize == "letters",
-        "--normalize: expected none, lower or letters, got '", normalize, "'");
+  check(normalize == "none" || normalize == "lower" || normalize == "letters" || normalize == "d2l",
+        "--normalize: expected none, lower, letters or d2l, got '", normalize, "'");
+  check(reserved == "auto" || reserved == "none" || reserved == "unk" || reserved == "all",
+        "--reserved: expected auto, none, unk or all, got '", reserved, "'");
   check(val_fraction >= 0 && val_fraction < 1, "--val-fraction must be in [0, 1), got ",
         val_fraction);
   check(max_tokens >= 0, "--max-tokens must be >= 0, got ", max_tokens);
@@ -103,6 +106,7 @@ void to_json(nlohmann::json& out, const TrainConfig& c) {
          {"partition", std::string(partition_name(c.partition))},
          {"truncation", std::string(truncation_name(c.truncation))},
          {"unbiased", c.unbiased},
+         {"val_streams", c.val_streams},
          {"seed", c.seed}};
 }
 void from_json(const nlohmann::json& in, TrainConfig& c) {
@@ -116,23 +120,22 @@ void from_json(const nlohmann::json& in, TrainConfig& c) {
   c.truncation =
       parse_truncation(in.value("truncation", std::string(truncation_name(c.truncation))));
   c.unbiased = in.value("unbiased", c.unbiased);
+  c.val_streams = in.value("val_streams", c.val_streams);
   c.seed = in.value("seed", c.seed);
 }
 
 void to_json(nlohmann::json& out, const DataConfig& c) {
-  out = {{"corpus", c.corpus},
-         {"tokenizer", c.tokenizer},
-         {"merges", c.merges},
-         {"normalize", c.normalize},
-         {"val_fraction", c.val_fraction},
-         {"max_tokens", c.max_tokens},
-         {"invalid_utf8", c.invalid_utf8}};
+  out = {{"corpus", c.corpus},         {"tokenizer", c.tokenizer},
+         {"merges", c.merges},         {"normalize", c.normalize},
+         {"reserved", c.reserved},     {"val_fraction", c.val_fraction},
+         {"max_tokens", c.max_tokens}, {"invalid_utf8", c.invalid_utf8}};
 }
 void from_json(const nlohmann::json& in, DataConfig& c) {
   c.corpus = in.value("corpus", c.corpus);
   c.tokenizer = in.value("tokenizer", c.tokenizer);
   c.merges = in.value("merges", c.merges);
   c.normalize = in.value("normalize", c.normalize);
+  c.reserved = in.value("reserved", std::string("all"));  // runs from before the option: all
   c.val_fraction = in.value("val_fraction", c.val_fraction);
   c.max_tokens = in.value("max_tokens", c.max_tokens);
   c.invalid_utf8 = in.value("invalid_utf8", c.invalid_utf8);
