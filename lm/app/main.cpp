@@ -59,9 +59,10 @@ int main(int argc, char** argv) {
   CLI::App* t = app.add_subcommand("train", "train a model; writes a run folder (--out)");
   t->add_option("--corpus", rc.data.corpus,
                 "UTF-8 text file to train on (required unless --resume)");
-  t->add_option("--tokenizer", rc.data.tokenizer, "tokens: char, word or bpe")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"char", "word", "bpe"}));
+  t->add_option("--tokenizer", rc.data.tokenizer,
+                "tokens: char, word, bpe, or gpt2:DIR (GPT-2's encoder.json + vocab.bpe, or a "
+                "Hugging Face tokenizer.json, in DIR)")
+      ->capture_default_str();
   t->add_option("--merges", rc.data.merges, "bpe only: number of merges (default 500)");
   t->add_option("--normalize", rc.data.normalize,
                 "text cleaning: none; lower; letters (lowercase, every run of non-letters, "

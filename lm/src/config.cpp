@@ -64,8 +64,9 @@ void TrainConfig::validate() const {
 }
 
 void DataConfig::validate() const {
-  check(tokenizer == "char" || tokenizer == "word" || tokenizer == "bpe",
-        "--tokenizer: expected char, word or bpe, got '", tokenizer, "'");
+  check(tokenizer == "char" || tokenizer == "word" || tokenizer == "bpe" ||
+            (tokenizer.starts_with("gpt2:") && tokenizer.size() > 5),
+        "--tokenizer: expected char, word, bpe or gpt2:DIR, got '", tokenizer, "'");
   check(merges >= 0, "--merges must be >= 0, got ", merges);
   check(merges == 0 || tokenizer == "bpe", "--merges only applies to --tokenizer bpe");
   check(normalize == "none" || normalize == "lower" || normalize == "letters" || normalize == "d2l",

@@ -7,6 +7,7 @@
 #include <wengert/tensor/atomic_file.hpp>
 #include <wengert/text/bpe_tokenizer.hpp>
 #include <wengert/text/char_tokenizer.hpp>
+#include <wengert/text/gpt2_tokenizer.hpp>
 #include <wengert/text/word_tokenizer.hpp>
 
 #include "detail/files.hpp"
@@ -42,6 +43,10 @@ text::ReservedTokens reserved_tokens(const DataConfig& data) {
 }
 
 std::unique_ptr<text::Tokenizer> make_tokenizer(const DataConfig& data, std::string_view text) {
+  if (data.tokenizer.starts_with("gpt2:")) {
+    return std::make_unique<text::GPT2Tokenizer>(
+        text::GPT2Tokenizer::load(data.tokenizer.substr(5)));
+  }
   const text::ReservedTokens reserved = reserved_tokens(data);
   if (data.tokenizer == "char") {
     return std::make_unique<text::CharTokenizer>(
@@ -108,7 +113,8 @@ LoadedModel load_trained_model(const fs::path& dir) {
   check(fs::exists(paths.tokenizer()), paths.tokenizer().string(), ": missing");
   check(fs::exists(paths.model()), paths.model().string(), ": missing (no finished epoch yet?)");
   loaded.tokenizer = text::load_tokenizer(paths.tokenizer());
-  check(loaded.tokenizer->kind() == loaded.config.data.tokenizer, paths.tokenizer().string(),
+  const std::string& kind = loaded.config.data.tokenizer;
+  check(loaded.tokenizer->kind() == kind.substr(0, kind.find(':')), paths.tokenizer().string(),
         ": a ", loaded.tokenizer->kind(), " tokenizer, but config.json says ",
         loaded.config.data.tokenizer);
   check(loaded.tokenizer->vocab_size() == loaded.config.model.vocab_size,

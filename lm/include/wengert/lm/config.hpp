@@ -65,7 +65,7 @@ struct TrainConfig {
 
 struct DataConfig {
   std::string corpus;                  // path of the text file
-  std::string tokenizer = "char";      // char | word | bpe
+  std::string tokenizer = "char";      // char | word | bpe | gpt2:DIR (GPT-2's files in DIR)
   std::int64_t merges = 0;             // bpe only: number of merges (0 -> 500)
   std::string normalize = "letters";   // none | lower | letters | d2l (see text/corpus.hpp)
   std::string reserved = "auto";       // none | unk | all | auto (bpe: none, char/word: unk)

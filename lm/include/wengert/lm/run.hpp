@@ -35,7 +35,8 @@ text::Normalizer parse_normalizer(std::string_view name);  // none | lower | let
 text::ReservedTokens reserved_tokens(const DataConfig& data);
 // The corpus file read as UTF-8 (invalid bytes become U+FFFD) and normalized as `data` says.
 std::string load_text(const std::filesystem::path& corpus, const DataConfig& data);
-// A char, word or bpe tokenizer trained on `text` (bpe: `merges` merges, 500 when 0).
+// A char, word or bpe tokenizer trained on `text` (bpe: `merges` merges, 500 when 0), or
+// GPT-2's tokenizer loaded from DIR for "gpt2:DIR" (encoder.json + vocab.bpe, or tokenizer.json).
 std::unique_ptr<text::Tokenizer> make_tokenizer(const DataConfig& data, std::string_view text);
 
 struct TokenSplit {
