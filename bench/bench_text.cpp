@@ -85,6 +85,34 @@ void BM_BPEEncode(benchmark::State& state) {
 }
 BENCHMARK(BM_BPEEncode)->Arg(2000)->Arg(8000)->Unit(benchmark::kMillisecond);
 
+// Tokens per character when newlines cost nothing, as with sentencepiece's default normalization
+// (every whitespace run, newlines included, becomes one space; the ends are trimmed): trained
+// and encoded on that text, counted per character of the original file, as
+// scripts/bench_sentencepiece.py counts.
+void BM_BPETokensCollapsed(benchmark::State& state) {
+  const std::string& raw = shakespeare();
+  if (raw.empty()) return state.SkipWithError("data/tinyshakespeare.txt not found");
+  std::string text;
+  for (const char c : raw) {
+    if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+      text.push_back(c);
+    } else if (!text.empty() && text.back() != ' ') {
+      text.push_back(' ');
+    }
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  std::size_t tokens = 0;
+  for (auto _ : state) {
+    tokens = BPETokenizer::train(text, {.num_merges = state.range(0)}).encode(text).size();
+  }
+  state.counters["tokens_per_char"] = static_cast<double>(tokens) / static_cast<double>(raw.size());
+}
+BENCHMARK(BM_BPETokensCollapsed)
+    ->Arg(2000)
+    ->Arg(8000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
 // Warm: the same tokenizer encodes again, every chunk served from its cache.
 void BM_BPEEncodeWarm(benchmark::State& state) {
   const std::string& text = shakespeare();
