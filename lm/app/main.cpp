@@ -80,17 +80,28 @@ int main(int argc, char** argv) {
   CLI::App* t = app.add_subcommand("train", "train a model; writes a run folder (--out)");
   t->add_option("--corpus", rc.data.corpus,
                 "UTF-8 text file to train on (required unless --resume)");
-  t->add_option("--tokenizer", rc.data.tokenizer, "tokens: char, word or bpe")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"char", "word", "bpe"}));
+  t->add_option("--tokenizer", rc.data.tokenizer,
+                "tokens: char, word, bpe, or gpt2:DIR (GPT-2's encoder.json + vocab.bpe, or a "
+                "Hugging Face tokenizer.json, in DIR)")
+      ->capture_default_str();
   t->add_option("--merges", rc.data.merges, "bpe only: number of merges (default 500)");
-  t->add_option(
-       "--normalize", rc.data.normalize,
-       "text cleaning: none, lower, or letters (d2l: runs of non-letters -> one space, lowercase)")
+  t->add_option("--normalize", rc.data.normalize,
+                "text cleaning: none; lower; letters (lowercase, every run of non-letters, "
+                "newlines included, -> one space); d2l (exactly d2l's: letters per line, "
+                "stripped, lines joined with no separator)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"none", "lower", "letters"}));
+      ->check(CLI::IsMember({"none", "lower", "letters", "d2l"}));
+  t->add_option("--reserved", rc.data.reserved,
+                "reserved tokens: none, unk, all (<pad> <bos> <eos> <unk>), or auto (what the "
+                "model needs: unk for char/word, none for bpe)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "none", "unk", "all"}));
   t->add_option("--val-fraction", rc.data.val_fraction,
                 "fraction of tokens held out for validation (the end)")
+      ->capture_default_str();
+  t->add_option("--val-streams", rc.train.val_streams,
+                "validation perplexity over N parallel streams, each from a zero state; 1 = one "
+                "stream through the whole held-out text; 0 = --batch streams")
       ->capture_default_str();
   t->add_option(
        "--invalid-utf8", rc.data.invalid_utf8,
@@ -154,7 +165,9 @@ int main(int argc, char** argv) {
   CLI::App* e = app.add_subcommand("eval", "perplexity of a trained model on a corpus");
   e->add_option("--model", eval.model_dir, "run folder written by train")->required();
   e->add_option("--corpus", eval.corpus, "UTF-8 text file")->required();
-  e->add_option("--batch", eval.batch, "parallel streams; 0 = the run's --batch")
+  e->add_option("--batch", eval.batch,
+                "parallel streams, each from a zero state; 1 = one stream carried through the "
+                "whole text; 0 = the run's --batch")
       ->capture_default_str();
   e->add_option("--threads", eval.threads, "OpenMP threads; 0 = default")->capture_default_str();
 

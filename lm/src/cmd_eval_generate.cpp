@@ -2,6 +2,7 @@
 // and `wengert-lm generate` (prefix warm-up, then sampling), plus the thread-count setting.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <numbers>
@@ -27,7 +28,11 @@ int run_eval(const EvalCommand& command, std::ostream& out) {
   check(ids.size() >= 2, "corpus ", command.corpus.string(), " is too short: ", ids.size(),
         " tokens (need at least 2)");
   const std::int64_t batch = command.batch > 0 ? command.batch : loaded.config.train.batch;
-  const Evaluation e = evaluate(*loaded.model, ids, batch, loaded.config.train.steps);
+  const std::int64_t steps = loaded.config.train.steps;
+  const std::int64_t streams = evaluation_streams(std::ssize(ids), batch, steps);
+  const Evaluation e = evaluate(*loaded.model, ids, batch, steps);
+  const std::optional<std::int64_t> unk = loaded.tokenizer->token_to_id("<unk>");
+  const auto oov = unk ? std::count(ids.begin(), ids.end(), *unk) : 0;
   // Per character: the same total NLL spread over the characters the scored tokens cover,
   // estimated with the corpus' mean characters per token.
   const double chars_per_token =
@@ -35,8 +40,12 @@ int run_eval(const EvalCommand& command, std::ostream& out) {
   const double nll_per_char = e.mean_nll() / chars_per_token;
   out << std::fixed << std::setprecision(3) << "corpus " << command.corpus.string() << ": "
       << count_code_points(text) << " characters, " << ids.size() << " tokens ("
-      << loaded.tokenizer->kind() << "), " << e.tokens << " scored\n"
-      << "perplexity " << e.perplexity() << " per token (" << e.mean_nll() << " nats)\n"
+      << loaded.tokenizer->kind() << "), " << e.tokens << " scored as " << describe_streams(streams)
+      << "\nout of vocabulary: " << oov << " tokens (" << std::setprecision(2)
+      << 100.0 * static_cast<double>(oov) / static_cast<double>(ids.size()) << " %)"
+      << (unk ? " mapped to <unk>" : "") << "\n"
+      << std::setprecision(3) << "perplexity " << e.perplexity() << " per token (" << e.mean_nll()
+      << " nats)\n"
       << "per character: perplexity " << std::exp(nll_per_char) << ", "
       << nll_per_char / std::numbers::ln2 << " bits/char" << std::endl;
   return 0;

@@ -25,6 +25,7 @@ constexpr std::pair<const char*, const char*> fixed_on_resume[] = {
     {"tokenizer", "/data/tokenizer"},
     {"merges", "/data/merges"},
     {"normalize", "/data/normalize"},
+    {"reserved", "/data/reserved"},
     {"val-fraction", "/data/val_fraction"},
     {"max-tokens", "/data/max_tokens"},
     {"invalid-utf8", "/data/invalid_utf8"},
@@ -119,7 +120,14 @@ int run_train(const TrainCommand& command, std::ostream& out) {
   out << "corpus " << config.data.corpus << ": " << count_code_points(text) << " characters ("
       << config.data.normalize << "), " << tokenizer->kind() << " tokenizer, vocabulary "
       << m.vocab_size << "; " << train_tokens << " training / " << val_tokens
-      << " validation tokens\n"
+      << " validation tokens"
+      << (val_tokens >= 2
+              ? " (validation perplexity over " +
+                    describe_streams(evaluation_streams(static_cast<std::int64_t>(val_tokens),
+                                                        t.validation_streams(), t.steps)) +
+                    ")"
+              : std::string(" (no validation set)"))
+      << "\n"
       << "model " << nn::cell_kind_name(m.cell) << " H=" << m.hidden << " x" << m.layers
       << (m.embedding > 0 ? " embedding " + std::to_string(m.embedding) : std::string(" one-hot"))
       << ", " << trainer.model().num_parameters() << " parameters; batch " << t.batch << " x "
@@ -173,11 +181,15 @@ int run_train(const TrainCommand& command, std::ostream& out) {
   }
   const EpochStats& last = trainer.history().back();
   const double seconds = training_seconds(trainer.history());
-  out << std::fixed << std::setprecision(2) << "done: train perplexity " << last.train_ppl
-      << ", validation perplexity " << last.val_ppl << " after " << last.epoch << " epochs ("
-      << std::setprecision(1) << seconds << " s of training); wrote " << paths.model().string()
-      << ", " << paths.csv().filename().string() << ", " << paths.svg().filename().string()
-      << std::endl;
+  out << std::fixed << std::setprecision(2) << "done: train perplexity " << last.train_ppl;
+  if (std::isfinite(last.val_ppl)) {
+    out << ", validation perplexity " << last.val_ppl;
+  } else {
+    out << ", no validation set";
+  }
+  out << " after " << last.epoch << " epochs (" << std::setprecision(1) << seconds
+      << " s of training); wrote " << paths.model().string() << ", "
+      << paths.csv().filename().string() << ", " << paths.svg().filename().string() << std::endl;
   return 0;
 }
 

@@ -79,6 +79,7 @@ void TrainConfig::validate() const {
         truncation_name(truncation),
         " needs --partition sequential (random partitioning resets the state every batch)");
   check(!unbiased || truncation == Truncation::random, "--unbiased needs --truncation random");
+  check_size("--val-streams (0 = --batch)", val_streams, 0, limits::batch);
 }
 
 void DataConfig::validate() const {
@@ -87,12 +88,15 @@ void DataConfig::validate() const {
   } catch (const nlohmann::json::exception&) {
     fail("--corpus: the path is not valid UTF-8 (config.json stores it as text); rename the file");
   }
-  check(tokenizer == "char" || tokenizer == "word" || tokenizer == "bpe",
-        "--tokenizer: expected char, word or bpe, got '", tokenizer, "'");
+  check(tokenizer == "char" || tokenizer == "word" || tokenizer == "bpe" ||
+            (tokenizer.starts_with("gpt2:") && tokenizer.size() > 5),
+        "--tokenizer: expected char, word, bpe or gpt2:DIR, got '", tokenizer, "'");
   check_size("--merges", merges, 0, limits::merges);
   check(merges == 0 || tokenizer == "bpe", "--merges only applies to --tokenizer bpe");
-  check(normalize == "none" || normalize == "lower" || normalize == "letters",
-        "--normalize: expected none, lower or letters, got '", normalize, "'");
+  check(normalize == "none" || normalize == "lower" || normalize == "letters" || normalize == "d2l",
+        "--normalize: expected none, lower, letters or d2l, got '", normalize, "'");
+  check(reserved == "auto" || reserved == "none" || reserved == "unk" || reserved == "all",
+        "--reserved: expected auto, none, unk or all, got '", reserved, "'");
   check_real("--val-fraction", val_fraction, 0, 1, true);
   check_size("--max-tokens", max_tokens, 0, limits::tokens);
   check(invalid_utf8 == "error" || invalid_utf8 == "replace",
@@ -133,6 +137,7 @@ void to_json(nlohmann::json& out, const TrainConfig& c) {
          {"partition", std::string(partition_name(c.partition))},
          {"truncation", std::string(truncation_name(c.truncation))},
          {"unbiased", c.unbiased},
+         {"val_streams", c.val_streams},
          {"seed", c.seed},
          {"on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))}};
 }
@@ -147,25 +152,24 @@ void from_json(const nlohmann::json& in, TrainConfig& c) {
   c.truncation =
       parse_truncation(in.value("truncation", std::string(truncation_name(c.truncation))));
   c.unbiased = in.value("unbiased", c.unbiased);
+  c.val_streams = in.value("val_streams", c.val_streams);
   c.seed = in.value("seed", c.seed);
   c.on_nonfinite =
       parse_nonfinite(in.value("on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))));
 }
 
 void to_json(nlohmann::json& out, const DataConfig& c) {
-  out = {{"corpus", c.corpus},
-         {"tokenizer", c.tokenizer},
-         {"merges", c.merges},
-         {"normalize", c.normalize},
-         {"val_fraction", c.val_fraction},
-         {"max_tokens", c.max_tokens},
-         {"invalid_utf8", c.invalid_utf8}};
+  out = {{"corpus", c.corpus},         {"tokenizer", c.tokenizer},
+         {"merges", c.merges},         {"normalize", c.normalize},
+         {"reserved", c.reserved},     {"val_fraction", c.val_fraction},
+         {"max_tokens", c.max_tokens}, {"invalid_utf8", c.invalid_utf8}};
 }
 void from_json(const nlohmann::json& in, DataConfig& c) {
   c.corpus = in.value("corpus", c.corpus);
   c.tokenizer = in.value("tokenizer", c.tokenizer);
   c.merges = in.value("merges", c.merges);
   c.normalize = in.value("normalize", c.normalize);
+  c.reserved = in.value("reserved", std::string("all"));  // runs from before the option: all
   c.val_fraction = in.value("val_fraction", c.val_fraction);
   c.max_tokens = in.value("max_tokens", c.max_tokens);
   c.invalid_utf8 = in.value("invalid_utf8", c.invalid_utf8);

@@ -7,6 +7,7 @@
 #include <wengert/tensor/atomic_file.hpp>
 #include <wengert/text/bpe_tokenizer.hpp>
 #include <wengert/text/char_tokenizer.hpp>
+#include <wengert/text/gpt2_tokenizer.hpp>
 #include <wengert/text/word_tokenizer.hpp>
 
 #include "detail/files.hpp"
@@ -19,7 +20,8 @@ text::Normalizer parse_normalizer(std::string_view name) {
   if (name == "none") return text::Normalizer::none;
   if (name == "lower") return text::Normalizer::lowercase;
   if (name == "letters") return text::Normalizer::letters_only;
-  fail("--normalize: expected none, lower or letters, got '", name, "'");
+  if (name == "d2l") return text::Normalizer::d2l;
+  fail("--normalize: expected none, lower, letters or d2l, got '", name, "'");
 }
 
 std::string load_text(const fs::path& corpus, const DataConfig& data) {
@@ -33,16 +35,31 @@ std::string load_text(const fs::path& corpus, const DataConfig& data) {
   return text::load_corpus(corpus, options);
 }
 
+text::ReservedTokens reserved_tokens(const DataConfig& data) {
+  if (data.reserved != "auto") return text::parse_reserved_tokens(data.reserved);
+  // What the model needs: BPE falls back to bytes and never emits <unk>; char and word map
+  // unseen symbols to <unk>. <pad>, <bos> and <eos> are never predicted by the trainer.
+  return data.tokenizer == "bpe" ? text::ReservedTokens::none : text::ReservedTokens::unk;
+}
+
 std::unique_ptr<text::Tokenizer> make_tokenizer(const DataConfig& data, std::string_view text) {
+  if (data.tokenizer.starts_with("gpt2:")) {
+    return std::make_unique<text::GPT2Tokenizer>(
+        text::GPT2Tokenizer::load(data.tokenizer.substr(5)));
+  }
+  const text::ReservedTokens reserved = reserved_tokens(data);
   if (data.tokenizer == "char") {
-    return std::make_unique<text::CharTokenizer>(text::CharTokenizer::train(text));
+    return std::make_unique<text::CharTokenizer>(
+        text::CharTokenizer::train(text, {.vocab = text::reserved_vocab_options(reserved)}));
   }
   if (data.tokenizer == "word") {
-    return std::make_unique<text::WordTokenizer>(text::WordTokenizer::train(text));
+    return std::make_unique<text::WordTokenizer>(
+        text::WordTokenizer::train(text, {.vocab = text::reserved_vocab_options(reserved)}));
   }
   check(data.tokenizer == "bpe", "--tokenizer: expected char, word or bpe, got '", data.tokenizer,
         "'");
   text::BPETrainOptions options;
+  options.reserved = text::reserved_token_list(reserved);
   options.num_merges = data.merges > 0 ? data.merges : 500;
   return std::make_unique<text::BPETokenizer>(text::BPETokenizer::train(text, options));
 }
@@ -107,7 +124,8 @@ LoadedModel load_trained_model(const fs::path& dir) {
   check(fs::exists(paths.model()), paths.model().string(), ": missing (no finished epoch yet?)");
   check_tokenizer_fingerprint(paths);
   loaded.tokenizer = text::load_tokenizer(paths.tokenizer());
-  check(loaded.tokenizer->kind() == loaded.config.data.tokenizer, paths.tokenizer().string(),
+  const std::string& kind = loaded.config.data.tokenizer;
+  check(loaded.tokenizer->kind() == kind.substr(0, kind.find(':')), paths.tokenizer().string(),
         ": a ", loaded.tokenizer->kind(), " tokenizer, but config.json says ",
         loaded.config.data.tokenizer);
   check(loaded.tokenizer->vocab_size() == loaded.config.model.vocab_size,

@@ -50,12 +50,21 @@ double Evaluation::mean_nll() const {
 }
 double Evaluation::perplexity() const { return std::exp(mean_nll()); }
 
+std::int64_t evaluation_streams(std::int64_t n, std::int64_t batch, std::int64_t steps) {
+  return std::max<std::int64_t>(1, std::min(batch, (n - 1) / steps));
+}
+
+std::string describe_streams(std::int64_t streams) {
+  return streams == 1 ? std::string("one stream carried through the whole text")
+                      : std::to_string(streams) + " parallel streams, each from a zero state";
+}
+
 Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std::int64_t batch,
                     std::int64_t steps) {
   const auto n = static_cast<std::int64_t>(ids.size());
   check(n >= 2, "evaluate: need at least 2 tokens, got ", n);
   check(batch > 0 && steps > 0, "evaluate: batch and steps must be positive");
-  const std::int64_t rows = std::max<std::int64_t>(1, std::min(batch, (n - 1) / steps));
+  const std::int64_t rows = evaluation_streams(n, batch, steps);
   const std::int64_t row_length = (n - 1) / rows;
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
@@ -229,7 +238,7 @@ EpochStats Trainer::finish_epoch(double seconds) {
   stats.train_ppl = std::exp(stats.train_loss);
   stats.val_loss = stats.val_ppl = std::numeric_limits<double>::quiet_NaN();
   if (val_ids_.size() >= 2) {
-    const Evaluation val = evaluate(*model_, val_ids_, train_.batch, train_.steps);
+    const Evaluation val = evaluate(*model_, val_ids_, train_.validation_streams(), train_.steps);
     stats.val_loss = val.mean_nll();
     stats.val_ppl = val.perplexity();
   }

@@ -1,4 +1,5 @@
 // Corpus loading, UTF-8 handling and the d2l reference values of data/README.md.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -84,19 +85,31 @@ TEST_CASE("corpus: The Time Machine matches the d2l reference values", "[text][d
   const WordTokenizer words = WordTokenizer::train(text, {.vocab = {.reserved = {}}});
   CHECK(words.vocab_size() == 4580);
 
-  // d2l 0.x line by line: 3,221 lines, 170,580 chars after strip.
-  std::istringstream lines(raw);
-  std::string line;
-  std::size_t n_lines = 0, total = 0;
-  while (std::getline(lines, line)) {
-    std::string cleaned = letters_only(line);
-    const auto first = cleaned.find_first_not_of(' ');
-    const auto last = cleaned.find_last_not_of(' ');
-    total += first == std::string::npos ? 0 : last - first + 1;
-    ++n_lines;
-  }
-  CHECK(n_lines == 3221u);
-  CHECK(total == 170580u);
+  // d2l's exact cleaning, per line and joined with no separator. Reference values from Python:
+  //   s = ''.join(re.sub('[^A-Za-z]+', ' ', l).strip().lower()
+  //               for l in open('data/timemachine.txt').readlines())
+  //   len(s) == 170580, len(set(s)) == 27, s.count(' ') == 29927
+  const std::string d2l =
+      load_corpus(data_path("timemachine.txt"), {.normalizer = Normalizer::d2l});
+  CHECK(d2l.size() == 170580u);
+  CHECK(d2l.starts_with("the time machine by h g wellsithe time traveller for so it will"));
+  CHECK(d2l.ends_with("still lived on in the heartof man"));
+  CHECK(std::count(d2l.begin(), d2l.end(), ' ') == 29927);
+  // With <unk> as the only reserved token: d2l's vocabulary of 28.
+  const CharTokenizer d2l_chars =
+      CharTokenizer::train(d2l, {.vocab = reserved_vocab_options(ReservedTokens::unk)});
+  CHECK(d2l_chars.vocab_size() == 28);
+  CHECK(d2l_chars.encode(d2l).size() == 170580u);
+}
+
+TEST_CASE("corpus: d2l cleaning splits lines like Python's universal newlines", "[text]") {
+  // Python: io.StringIO(t, newline=None).readlines() gives the same lines as open().
+  CHECK(d2l_clean("Ab, c\nd-E\r\n\r\nf\rG!\n") == "ab cd efg");
+  CHECK(d2l_clean("  x  ") == "x");
+  CHECK(d2l_clean("\n\n") == "");
+  CHECK(d2l_clean("") == "");
+  CHECK(normalize("One\nTwo", Normalizer::d2l) == "onetwo");
+  CHECK(normalize("One\nTwo", Normalizer::letters_only) == "one two");
 }
 
 TEST_CASE("corpus: Tiny Shakespeare has 65 distinct chars", "[text][d2l]") {

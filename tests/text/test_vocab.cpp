@@ -37,6 +37,22 @@ TEST_CASE("vocab: without an unknown token, unknown lookups throw", "[text][voca
   CHECK_THROWS_WITH(v.token(7), Catch::Contains("id 7 is out of range [0, 1)"));
 }
 
+TEST_CASE("vocab: reserved tokens none, unk or all", "[text][vocab]") {
+  const std::vector<std::string> corpus = {"b", "a", "a"};
+  const Vocab none = Vocab::from_tokens(corpus, reserved_vocab_options(ReservedTokens::none));
+  CHECK(none.tokens() == std::vector<std::string>{"a", "b"});
+  CHECK_FALSE(none.unk_id().has_value());
+  CHECK_THROWS_WITH(none.id("c"), Catch::Contains("no unknown token"));
+  const Vocab unk = Vocab::from_tokens(corpus, reserved_vocab_options(ReservedTokens::unk));
+  CHECK(unk.tokens() == std::vector<std::string>{"<unk>", "a", "b"});
+  CHECK(unk.id("c") == 0);
+  const Vocab all = Vocab::from_tokens(corpus, reserved_vocab_options(ReservedTokens::all));
+  CHECK(all.tokens() == std::vector<std::string>{"<pad>", "<bos>", "<eos>", "<unk>", "a", "b"});
+  CHECK(all.id("c") == 3);
+  CHECK(parse_reserved_tokens("unk") == ReservedTokens::unk);
+  CHECK_THROWS_WITH(parse_reserved_tokens("some"), Catch::Contains("expected none, unk or all"));
+}
+
 TEST_CASE("vocab: a token equal to a reserved one is not duplicated", "[text][vocab]") {
   const Vocab v = Vocab::from_tokens({"<eos>", "a"});
   CHECK(v.size() == 5);

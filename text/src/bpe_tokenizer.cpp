@@ -139,13 +139,15 @@ void BPETokenizer::encode_chunk(std::string_view chunk, std::vector<std::int32_t
   }
 }
 
-std::vector<std::int64_t> BPETokenizer::encode(std::string_view text) const {
+template <class ForEachChunk>
+std::vector<std::int64_t> BPETokenizer::encode_cached(std::size_t bytes,
+                                                      ForEachChunk&& for_each_chunk) const {
   std::vector<std::int64_t> ids;
-  ids.reserve(text.size() / 3 + 1);
+  ids.reserve(bytes / 3 + 1);
   std::vector<std::int32_t> scratch;
   std::lock_guard lock(tables_->cache_mutex);
   auto& cache = tables_->cache;
-  detail::for_each_bpe_chunk(text, [&](std::string_view chunk) {
+  for_each_chunk([&](std::string_view chunk) {
     auto it = cache.find(chunk);
     if (it == cache.end()) {
       if (cache.size() >= max_cache_entries) cache.clear();
@@ -156,6 +158,20 @@ std::vector<std::int64_t> BPETokenizer::encode(std::string_view text) const {
     ids.insert(ids.end(), it->second.begin(), it->second.end());
   });
   return ids;
+}
+
+std::vector<std::int64_t> BPETokenizer::encode(std::string_view text) const {
+  return encode_cached(text.size(),
+                       [&](auto&& on_chunk) { detail::for_each_bpe_chunk(text, on_chunk); });
+}
+
+std::vector<std::int64_t> BPETokenizer::encode_chunks(
+    std::span<const std::string_view> chunks) const {
+  std::size_t bytes = 0;
+  for (const std::string_view c : chunks) bytes += c.size();
+  return encode_cached(bytes, [&](auto&& on_chunk) {
+    for (const std::string_view c : chunks) on_chunk(c);
+  });
 }
 
 std::string BPETokenizer::decode(std::span<const std::int64_t> ids) const {

@@ -1,4 +1,4 @@
-// Reading corpora from disk and the two normalizers (lowercase, d2l letters-only cleaning).
+// Reading corpora from disk and the normalizers (lowercase, letters only, d2l's line cleaning).
 #include <fstream>
 #include <iterator>
 #include <wengert/tensor/error.hpp>
@@ -48,6 +48,8 @@ std::string normalize(std::string_view text, Normalizer normalizer) {
       return to_lowercase(text);
     case Normalizer::letters_only:
       return letters_only(text);
+    case Normalizer::d2l:
+      return d2l_clean(text);
     case Normalizer::none:
       break;
   }
@@ -87,6 +89,22 @@ std::string letters_only(std::string_view text) {
       out.push_back(' ');
       in_gap = true;
     }
+  }
+  return out;
+}
+
+std::string d2l_clean(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t begin = 0; begin < text.size();) {
+    std::size_t end = text.find_first_of("\r\n", begin);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string line = letters_only(text.substr(begin, end - begin));
+    const auto first = line.find_first_not_of(' ');
+    if (first != std::string::npos) {
+      out.append(line, first, line.find_last_not_of(' ') - first + 1);
+    }
+    begin = end + (text.compare(end, 2, "\r\n") == 0 ? 2 : 1);
   }
   return out;
 }

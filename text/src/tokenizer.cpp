@@ -5,6 +5,7 @@
 #include <wengert/tensor/error.hpp>
 #include <wengert/text/bpe_tokenizer.hpp>
 #include <wengert/text/char_tokenizer.hpp>
+#include <wengert/text/gpt2_tokenizer.hpp>
 #include <wengert/text/tokenizer.hpp>
 #include <wengert/text/word_tokenizer.hpp>
 
@@ -29,7 +30,8 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path) {
   if (kind == "char") return std::make_unique<CharTokenizer>(CharTokenizer::from_json(in, where));
   if (kind == "word") return std::make_unique<WordTokenizer>(WordTokenizer::from_json(in, where));
   if (kind == "bpe") return std::make_unique<BPETokenizer>(BPETokenizer::from_json(in, where));
-  fail(where, ": unknown tokenizer kind '", kind, "' (expected char, word or bpe)");
+  if (kind == "gpt2") return std::make_unique<GPT2Tokenizer>(GPT2Tokenizer::from_json(in, where));
+  fail(where, ": unknown tokenizer kind '", kind, "' (expected char, word, bpe or gpt2)");
 }
 
 std::unique_ptr<Tokenizer> train_tokenizer(std::string_view corpus, const TokenizerConfig& config) {

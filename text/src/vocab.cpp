@@ -10,6 +10,32 @@ namespace wengert::text {
 
 std::vector<std::string> default_reserved_tokens() { return {"<pad>", "<bos>", "<eos>", "<unk>"}; }
 
+ReservedTokens parse_reserved_tokens(std::string_view name) {
+  if (name == "none") return ReservedTokens::none;
+  if (name == "unk") return ReservedTokens::unk;
+  if (name == "all") return ReservedTokens::all;
+  fail("reserved tokens: expected none, unk or all, got '", name, "'");
+}
+
+std::vector<std::string> reserved_token_list(ReservedTokens which) {
+  switch (which) {
+    case ReservedTokens::none:
+      return {};
+    case ReservedTokens::unk:
+      return {"<unk>"};
+    case ReservedTokens::all:
+      break;
+  }
+  return default_reserved_tokens();
+}
+
+VocabOptions reserved_vocab_options(ReservedTokens which) {
+  VocabOptions options;
+  options.reserved = reserved_token_list(which);
+  if (which == ReservedTokens::none) options.unk_token.clear();
+  return options;
+}
+
 Vocab::Vocab(std::vector<std::string> tokens, std::vector<std::int64_t> frequencies,
              std::int64_t num_reserved, std::string unk_token)
     : tokens_(std::move(tokens)),

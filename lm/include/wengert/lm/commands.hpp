@@ -32,10 +32,11 @@ int run_train(const TrainCommand& command, std::ostream& out);
 struct EvalCommand {
   std::filesystem::path model_dir;
   std::filesystem::path corpus;
-  std::int64_t batch = 0;  // parallel streams; 0 = the run's --batch
+  std::int64_t batch = 1;  // parallel streams; 1 = one stream through the text; 0 = run's --batch
   int threads = 0;
 };
-// Prints perplexity per token and per character (and bits per character).
+// Prints perplexity per token and per character (and bits per character), how the text was
+// read (streams), and how many tokens were out of the vocabulary (mapped to <unk>).
 int run_eval(const EvalCommand& command, std::ostream& out);
 
 struct GenerateCommand {

@@ -79,16 +79,22 @@ struct TrainConfig {
   Partition partition = Partition::sequential;
   Truncation truncation = Truncation::fixed;
   bool unbiased = false;  // random truncation: reweight so the gradient is unbiased
+  // Validation: the held-out ids read as this many parallel streams, each from a zero state and
+  // carried across windows of `steps`; 1 = one stream through the whole text (d2l, most
+  // papers); 0 = `batch` streams (faster, slightly higher perplexity).
+  std::int64_t val_streams = 0;
   std::uint64_t seed = 42;
   NonFinite on_nonfinite = NonFinite::stop;
+  std::int64_t validation_streams() const { return val_streams > 0 ? val_streams : batch; }
   void validate() const;
 };
 
 struct DataConfig {
   std::string corpus;                  // path of the text file
-  std::string tokenizer = "char";      // char | word | bpe
+  std::string tokenizer = "char";      // char | word | bpe | gpt2:DIR (GPT-2's files in DIR)
   std::int64_t merges = 0;             // bpe only: number of merges (0 -> 500)
-  std::string normalize = "letters";   // none | lower | letters
+  std::string normalize = "letters";   // none | lower | letters | d2l (see text/corpus.hpp)
+  std::string reserved = "auto";       // none | unk | all | auto (bpe: none, char/word: unk)
   double val_fraction = 0.1;           // the last part of the token stream, held out
   std::string invalid_utf8 = "error";  // error (naming the byte offset) | replace (by U+FFFD)
   std::int64_t max_tokens = 0;         // keep only the first N tokens (d2l's max_tokens); 0 = all

@@ -29,10 +29,14 @@ struct RunPaths {
   std::filesystem::path svg() const { return dir / "perplexity.svg"; }
 };
 
-text::Normalizer parse_normalizer(std::string_view name);  // none | lower | letters
+text::Normalizer parse_normalizer(std::string_view name);  // none | lower | letters | d2l
+// The reserved tokens of a new tokenizer: --reserved, or for "auto" what the model needs
+// (bpe: none, it falls back to bytes; char and word: <unk> for unseen symbols).
+text::ReservedTokens reserved_tokens(const DataConfig& data);
 // The corpus file read as UTF-8 (invalid bytes become U+FFFD) and normalized as `data` says.
 std::string load_text(const std::filesystem::path& corpus, const DataConfig& data);
-// A char, word or bpe tokenizer trained on `text` (bpe: `merges` merges, 500 when 0).
+// A char, word or bpe tokenizer trained on `text` (bpe: `merges` merges, 500 when 0), or
+// GPT-2's tokenizer loaded from DIR for "gpt2:DIR" (encoder.json + vocab.bpe, or tokenizer.json).
 std::unique_ptr<text::Tokenizer> make_tokenizer(const DataConfig& data, std::string_view text);
 
 struct TokenSplit {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 #include <wengert/nn/optim.hpp>
 
@@ -41,7 +42,7 @@ struct BatchStats {
 struct EpochStats {
   std::int64_t epoch = 0;  // 1-based
   double train_loss = 0, train_ppl = 0;
-  double val_loss = 0, val_ppl = 0;  // NaN without validation data
+  double val_loss = 0, val_ppl = 0;  // NaN without validation data (TrainConfig::val_streams)
   double seconds = 0, tokens_per_s = 0, lr = 0;
   std::int64_t tokens = 0, batches = 0, carried_batches = 0;
 };
@@ -54,8 +55,13 @@ struct Evaluation {
   double perplexity() const;
 };
 
-// The model's NLL on `ids` read as min(batch, (n-1)/steps) parallel streams in windows of `steps`,
-// the state carried across windows; eval mode, no graph. Needs at least 2 ids.
+// The number of parallel streams evaluate() reads n ids as: min(batch, (n-1)/steps), at least 1.
+std::int64_t evaluation_streams(std::int64_t n, std::int64_t batch, std::int64_t steps);
+// "one stream carried through the whole text" or "N parallel streams, each from a zero state".
+std::string describe_streams(std::int64_t streams);
+// The model's NLL on `ids` read as evaluation_streams() parallel streams (contiguous rows, each
+// from a zero state) in windows of `steps`, the state carried across windows; eval mode, no
+// graph. batch 1: one stream carried through the whole text. Needs at least 2 ids.
 Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std::int64_t batch,
                     std::int64_t steps);
 

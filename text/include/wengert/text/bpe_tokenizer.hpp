@@ -58,6 +58,8 @@ class BPETokenizer final : public Tokenizer {
   std::int64_t vocab_size() const override { return static_cast<std::int64_t>(tokens_.size()); }
   // Thread-safe; chunks already seen are served from a per-tokenizer cache.
   std::vector<std::int64_t> encode(std::string_view text) const override;
+  // The ids of chunks cut by another pre-tokenizer (GPT2Tokenizer's), through the same cache.
+  std::vector<std::int64_t> encode_chunks(std::span<const std::string_view> chunks) const;
   std::string decode(std::span<const std::int64_t> ids) const override;
   std::string id_to_token(std::int64_t id) const override;
   std::optional<std::int64_t> token_to_id(std::string_view token) const override;
@@ -78,6 +80,8 @@ class BPETokenizer final : public Tokenizer {
   struct Tables;  // merge ranks and the encode cache
   std::int32_t rank_of(std::int32_t left, std::int32_t right) const;
   void encode_chunk_heap(std::string_view chunk, std::vector<std::int32_t>& out) const;
+  template <class ForEachChunk>
+  std::vector<std::int64_t> encode_cached(std::size_t bytes, ForEachChunk&& for_each_chunk) const;
 
   std::vector<std::string> reserved_;
   std::vector<BPEMerge> merges_;

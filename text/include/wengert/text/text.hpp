@@ -6,6 +6,7 @@
 #include "bpe_tokenizer.hpp"
 #include "char_tokenizer.hpp"
 #include "corpus.hpp"
+#include "gpt2_tokenizer.hpp"
 #include "tokenizer.hpp"
 #include "utf8.hpp"
 #include "vocab.hpp"

@@ -28,6 +28,15 @@ struct VocabOptions {
   std::string unk_token = "<unk>";
 };
 
+// Which reserved tokens a vocabulary starts with (wengert-lm --reserved):
+//   none: no reserved token; looking up an unknown token throws;
+//   unk:  <unk> only (d2l's vocabulary); unknown tokens map to it;
+//   all:  <pad> <bos> <eos> <unk>, the defaults above.
+enum class ReservedTokens { none, unk, all };
+ReservedTokens parse_reserved_tokens(std::string_view name);  // "none" | "unk" | "all"
+std::vector<std::string> reserved_token_list(ReservedTokens which);
+VocabOptions reserved_vocab_options(ReservedTokens which);  // min_freq 1
+
 class Vocab {
  public:
   Vocab() = default;
