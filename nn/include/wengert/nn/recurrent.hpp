@@ -218,7 +218,7 @@ class CellStack : public Module {
     check(!layers_.empty(), "CellStack: needs at least one layer");
     check(dropout >= 0.0 && dropout <= 1.0, "CellStack: dropout must be in [0, 1], got ", dropout);
     for (std::size_t l = 0; l < layers_.size(); ++l)
-      register_module("l" + std::to_string(l), layers_[l]);
+      register_module(std::to_string(l).insert(0, 1, 'l'), layers_[l]);
   }
   // x [T,B,I]; an empty state means h = zeros and c undefined. As Recurrent::forward.
   RecurrentOutput forward(const Var& x, const RecurrentState& state, Generator& gen) const {
