@@ -9,6 +9,8 @@ Each fixture is one JSON file in tests/nn/fixtures/: a config plus named tensors
   grads    "grad.<name>" for x, h0, c0 and every weight, of the scalar
            loss = sum(output * proj_output) + sum(h_n * proj_h) + sum(c_n * proj_c)
 For Linear + cross-entropy: x [N,in], targets [N], weight, bias, logits, loss and the grads.
+For LayerNorm: x, weight, bias (random, not the ones/zeros init), y and the grads of
+  loss = sum(y * proj).
 Everything is computed in float64.
 """
 import json
@@ -90,6 +92,22 @@ def linear_cross_entropy(seed, N=6, IN=5, C=7):
     write("linear_cross_entropy", {"in": IN, "out": C, "n": N}, tensors)
 
 
+def layer_norm(name, shape, normalized, seed):
+    torch.manual_seed(seed)
+    ln = torch.nn.LayerNorm(normalized).double()
+    with torch.no_grad():
+        ln.weight.copy_(torch.randn(normalized, dtype=torch.float64))
+        ln.bias.copy_(torch.randn(normalized, dtype=torch.float64))
+    x = (3 * torch.randn(*shape, dtype=torch.float64) + 1).requires_grad_()
+    proj = torch.randn(*shape, dtype=torch.float64)
+    y = ln(x)
+    loss = (y * proj).sum()
+    loss.backward()
+    tensors = {"x": x, "weight": ln.weight, "bias": ln.bias, "proj": proj, "y": y, "loss": loss,
+               "grad.x": x.grad, "grad.weight": ln.weight.grad, "grad.bias": ln.bias.grad}
+    write(name, {"normalized_shape": list(normalized), "eps": ln.eps}, tensors)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     recurrent("rnn_tanh_l1", "rnn_tanh", 1, seed=1)
@@ -101,6 +119,8 @@ def main():
     recurrent("lstm_l1", "lstm", 1, seed=7)
     recurrent("lstm_l2", "lstm", 2, seed=8)
     linear_cross_entropy(seed=9)
+    layer_norm("layer_norm_1d", (4, 3, 6), [6], seed=10)
+    layer_norm("layer_norm_2d", (5, 3, 4), [3, 4], seed=11)
 
 
 if __name__ == "__main__":

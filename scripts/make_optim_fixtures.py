@@ -123,6 +123,56 @@ def schedule_fixture():
     })
 
 
+def groups_fixture():
+    """AdamW and SGD with two parameter groups (own lr, weight decay, betas / momentum) under
+    SequentialLR(LinearLR warmup, CosineAnnealingLR), stepped once per optimizer step: the lr of
+    each group at every step and the parameters after it."""
+    warmup, total, start_factor, eta_min = 3, 5, 0.1, 1e-4
+    configs = {
+        "adamw": (torch.optim.AdamW,
+                  [{"lr": 0.02, "weight_decay": 0.1, "betas": (0.9, 0.999)},
+                   {"lr": 0.005, "weight_decay": 0.0, "betas": (0.8, 0.99)}], {"eps": 1e-8}),
+        "sgd": (torch.optim.SGD,
+                [{"lr": 0.1, "weight_decay": 0.05, "momentum": 0.9},
+                 {"lr": 0.03, "weight_decay": 0.0, "momentum": 0.5}], {}),
+    }
+    out = {"warmup": warmup, "total": total, "start_factor": start_factor, "eta_min": eta_min,
+           "groups": [[0, 1], [2]], "optimizers": {}}
+    for name, (cls, group_opts, common) in configs.items():
+        cases = []
+        for dtype in (torch.float32, torch.float64):
+            gen = torch.Generator().manual_seed(4321)
+            params = [torch.randn(s, generator=gen, dtype=torch.float64).to(dtype)
+                      .requires_grad_() for s in SHAPES]
+            init = [as_list(p) for p in params]
+            groups = [dict(params=[params[i] for i in idx], **o)
+                      for idx, o in zip(out["groups"], group_opts)]
+            opt = cls(groups, **common)
+            sched = torch.optim.lr_scheduler.SequentialLR(opt, [
+                torch.optim.lr_scheduler.LinearLR(opt, start_factor=start_factor,
+                                                  total_iters=warmup),
+                torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total, eta_min=eta_min)],
+                milestones=[warmup])
+            grads, after, lrs = [], [], []
+            for step in range(warmup + total):
+                lrs.append([g["lr"] for g in opt.param_groups])
+                row = []
+                for p in params:
+                    g = torch.randn(p.shape, generator=gen, dtype=torch.float64).to(dtype)
+                    p.grad = g.clone()
+                    row.append(as_list(g))
+                grads.append(row)
+                opt.step()
+                sched.step()
+                after.append([as_list(p) for p in params])
+            cases.append({"dtype": "f32" if dtype == torch.float32 else "f64", "shapes": SHAPES,
+                          "init": init, "grads": grads, "after": after, "lrs": lrs})
+        opts = [{k: list(v) if isinstance(v, tuple) else v for k, v in o.items()}
+                for o in group_opts]
+        out["optimizers"][name] = {"groups": opts, "common": common, "cases": cases}
+    write("optim_groups.json", out)
+
+
 # --- safetensors, by hand: struct + json, the layout torch's safetensors package writes ---
 DTYPES = {"F32": ("<f", 4, torch.float32), "F64": ("<d", 8, torch.float64),
           "I64": ("<q", 8, torch.int64)}
@@ -189,4 +239,5 @@ if __name__ == "__main__":
     optimizer_fixtures()
     clip_fixture()
     schedule_fixture()
+    groups_fixture()
     safetensors_fixture()

@@ -126,13 +126,14 @@ TEST_CASE("save_checkpoint / load_checkpoint resume training bit-for-bit", "[che
   Adam opt_c(c.parameters(), AdamOptions{});
   CHECK_THROWS_WITH(load_checkpoint(p, c, opt_c), Contains("does not belong"));
   CHECK(same_values(c, c_before));
-  CHECK(opt_c.state().size() == 1);
+  CHECK(opt_c.state().size() == 2);  // "lr" and "optimizer.Adam": no step state
 
   // A state that does not fit the optimizer is refused before the module changes.
   save_checkpoint(p, a, opt_a);
   Net d(9.0), d_before(9.0);
   SGD opt_d(d.parameters(), SGDOptions{.momentum = 0.9});
-  CHECK_THROWS_WITH(load_checkpoint(p, d, opt_d),
-                    Contains("model.optim.safetensors") && Contains("unexpected entry 'exp_avg"));
+  CHECK_THROWS_WITH(load_checkpoint(p, d, opt_d), Contains("model.optim.safetensors") &&
+                                                      Contains("of kind Adam") &&
+                                                      Contains("of kind SGD"));
   CHECK(same_values(d, d_before));
 }

@@ -116,16 +116,18 @@ TEST_CASE("optimizer state resumes bit-for-bit through a safetensors file", "[op
 TEST_CASE("optimizer state names, per-parameter steps and skipped parameters", "[optim]") {
   Var w(tensor({1.0, 2.0}), true), u(tensor({3.0}), true);
   Adam adam({w, u}, AdamOptions{.lr = 0.1});
-  CHECK(adam.state().size() == 1);  // only "lr" before the first step
+  CHECK(adam.state().size() == 2);  // only "lr" and "optimizer.Adam" before the first step
   w.set_grad(tensor({0.5, -0.5}));
   adam.step();  // u has no gradient: untouched, no state
   CHECK(u.value().item() == 3.0);
   const NamedTensors s = adam.state();
   std::vector<std::string> names;
   for (const auto& [n, t] : s) names.push_back(n);
-  CHECK(names == std::vector<std::string>{"lr", "step.0", "exp_avg.0", "exp_avg_sq.0"});
-  CHECK(s[1].second.dtype() == DType::i64);
-  CHECK(s[1].second.item() == 1);
+  CHECK(names ==
+        std::vector<std::string>{"lr", "optimizer.Adam", "step.0", "exp_avg.0", "exp_avg_sq.0"});
+  CHECK(s[1].second.to_vector<std::int64_t>() == std::vector<std::int64_t>{2});  // one group of 2
+  CHECK(s[2].second.dtype() == DType::i64);
+  CHECK(s[2].second.item() == 1);
 
   adam.zero_grad();
   CHECK(!w.grad().defined());
@@ -155,7 +157,7 @@ TEST_CASE("optimizer load_state is all-or-nothing and names the bad entry", "[op
   // A good state without buffers resets them: the next step starts the momentum afresh.
   sgd.load_state({{"lr", scalar(0.25, DType::f64)}});
   CHECK(sgd.lr() == 0.25);
-  CHECK(sgd.state().size() == 1);
+  CHECK(sgd.state().size() == 2);  // "lr" and "optimizer.SGD"
 }
 
 TEST_CASE("optimizer options are checked", "[optim]") {

@@ -181,3 +181,29 @@ TEST_CASE("Linear + cross-entropy agrees with PyTorch", "[fixtures]") {
     CHECK(nll.item() == Approx(fx.t.at("loss").item()).epsilon(1e-5));
   }
 }
+
+TEST_CASE("LayerNorm agrees with PyTorch", "[fixtures]") {
+  for (const char* name : {"layer_norm_1d", "layer_norm_2d"}) {
+    const Fixture fx = load_fixture(name);
+    for (DType dtype : {DType::f32, DType::f64}) {
+      const std::string what = std::string(name) + " " + std::string(dtype_name(dtype));
+      INFO(what);
+      LayerNorm ln(fx.config.at("normalized_shape").get<Shape>(),
+                   {.eps = fx.config.at("eps").get<double>(), .dtype = dtype});
+      ln.load_state_dict(
+          {{"weight", fx.t.at("weight").to(dtype)}, {"bias", fx.t.at("bias").to(dtype)}});
+      const Var x(fx.t.at("x").to(dtype), true);
+      const Var y = ln.forward(x);
+      const Var loss = sum(y * Var(fx.t.at("proj").to(dtype)));
+      loss.backward();
+      Agreement a;
+      a.compare("y", y.value(), fx.t.at("y"));
+      a.compare("loss", loss.value(), fx.t.at("loss"));
+      a.compare("grad.x", x.grad(), fx.t.at("grad.x"));
+      a.compare("grad.weight", ln.weight().grad(), fx.t.at("grad.weight"));
+      a.compare("grad.bias", ln.bias().grad(), fx.t.at("grad.bias"));
+      CHECK(a.worst < (dtype == DType::f32 ? 1e-5 : 1e-10));
+      report(what, a);
+    }
+  }
+}

@@ -29,6 +29,8 @@ void Module::check_new_name(const std::string& name) const {
         "' (must be non-empty and contain no '.')");
   for (const auto& [n, p] : params_)
     check(n != name, "Module: name '", name, "' is already a parameter");
+  for (const auto& [n, b] : buffers_)
+    check(n != name, "Module: name '", name, "' is already a buffer");
   for (const auto& [n, m] : children_)
     check(n != name, "Module: name '", name, "' is already a sub-module");
 }
@@ -42,6 +44,13 @@ Var Module::register_parameter(std::string name, Tensor init) {
   return param;
 }
 
+Tensor Module::register_buffer(std::string name, Tensor init) {
+  check_new_name(name);
+  check(init.defined(), "Module: buffer '", name, "' needs a defined tensor");
+  buffers_.emplace_back(std::move(name), init);
+  return init;
+}
+
 void Module::add_child(std::string name, std::shared_ptr<Module> m) {
   check_new_name(name);
   check(m != nullptr, "Module: sub-module '", name, "' is null");
@@ -53,6 +62,17 @@ void Module::collect(const std::string& prefix,
                      std::vector<std::pair<std::string, Var>>& out) const {
   for (const auto& [name, p] : params_) out.emplace_back(prefix + name, p);
   for (const auto& [name, m] : children_) m->collect(prefix + name + ".", out);
+}
+
+void Module::collect_buffers(const std::string& prefix, NamedTensors& out) const {
+  for (const auto& [name, b] : buffers_) out.emplace_back(prefix + name, b);
+  for (const auto& [name, m] : children_) m->collect_buffers(prefix + name + ".", out);
+}
+
+NamedTensors Module::named_buffers() const {
+  NamedTensors out;
+  collect_buffers("", out);
+  return out;
 }
 
 std::vector<std::pair<std::string, Var>> Module::named_parameters() const {
@@ -100,6 +120,8 @@ void Module::describe(const std::string& name, int depth, std::string& out) cons
   for (const auto& [pname, p] : params_)
     out +=
         indent + "  " + pname + "  " + shape_str(p.shape()) + "  " + with_commas(p.numel()) + "\n";
+  for (const auto& [bname, b] : buffers_)
+    out += indent + "  " + bname + "  " + shape_str(b.shape()) + "  (buffer)\n";
   for (const auto& [cname, m] : children_) m->describe(cname, depth + 1, out);
 }
 
@@ -114,11 +136,12 @@ std::ostream& operator<<(std::ostream& out, const Module& m) { return out << m.s
 NamedTensors Module::state_dict() const {
   NamedTensors out;
   for (const auto& [name, p] : named_parameters()) out.emplace_back(name, p.value());
+  for (auto& entry : named_buffers()) out.push_back(std::move(entry));
   return out;
 }
 
 void Module::load_state_dict(const NamedTensors& state) {
-  const auto params = named_parameters();
+  const NamedTensors params = state_dict();  // parameters and buffers, the tensors themselves
   std::map<std::string, const Tensor*> given;
   for (const auto& [name, t] : state) {
     check(given.emplace(name, &t).second, "load_state_dict: tensor '", name, "' given twice");
@@ -142,7 +165,7 @@ void Module::load_state_dict(const NamedTensors& state) {
   NoGradGuard no_grad;
   for (const auto& [name, p] : params) {
     const Tensor& src = *given.at(name);
-    Tensor dst = p.value();
+    Tensor dst = p;
     if (!(dst.shares_storage_with(src) && dst.offset() == src.offset())) dst.copy_(src);
   }
 }

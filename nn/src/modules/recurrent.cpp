@@ -1,8 +1,10 @@
 // Recurrent: a stack of layers run over a whole sequence x [T,B,I] -> output [T,B,H]. Each layer
 // runs either cell by cell (run_cell over a LayerCell: the readable reference) or as one fused
-// tape entry (fused_recurrent_layer); both give the same values and gradients.
+// tape entry (fused_recurrent_layer); both give the same values and gradients. run_stack is the
+// layer loop shared with CellStack (user cells).
 #include <cmath>
 #include <sstream>
+#include <wengert/nn/fused_recurrent.hpp>
 #include <wengert/nn/init.hpp>
 #include <wengert/nn/recurrent.hpp>
 
@@ -17,6 +19,28 @@ struct LayerCell {
 };
 static_assert(Cell<LayerCell>);
 }  // namespace
+
+RecurrentOutput detail::run_stack(const std::string& who, std::size_t num_layers, const Var& x,
+                                  const RecurrentState& s0, double dropout, bool training,
+                                  Generator* gen, const LayerRunner& layer) {
+  check(s0.h.size() == num_layers && (s0.c.empty() || s0.c.size() == num_layers), who,
+        ": the state has ", s0.h.size(), " h and ", s0.c.size(), " c, expected one h per layer (",
+        num_layers, ") and one c per layer or none");
+  const bool drop = dropout > 0.0 && training && num_layers > 1;
+  check(!drop || gen != nullptr, who, ": dropout ", dropout,
+        " between layers is active in training mode: forward needs a Generator");
+  RecurrentOutput out;
+  Var input = x;
+  for (std::size_t l = 0; l < num_layers; ++l) {
+    if (l > 0 && drop) input = wengert::dropout(input, dropout, *gen, true);
+    auto [hs, last] = layer(l, input, CellState{s0.h[l], s0.c.empty() ? Var() : s0.c[l]});
+    input = hs;
+    out.state.h.push_back(last.h);
+    if (last.c.defined()) out.state.c.push_back(last.c);
+  }
+  out.output = input;
+  return out;
+}
 
 Recurrent::Recurrent(CellKind kind, std::int64_t input_size, std::int64_t hidden_size,
                      std::int64_t num_layers, Generator& gen, double dropout, DType dtype)
@@ -99,34 +123,32 @@ void Recurrent::check_input(const Var& x, const RecurrentState& state) const {
 
 Recurrent::Output Recurrent::forward(const Var& x, const RecurrentState& state,
                                      Generator& gen) const {
+  return run(x, state, &gen);
+}
+
+Recurrent::Output Recurrent::forward(const Var& x, const RecurrentState& state) const {
+  return run(x, state, nullptr);
+}
+
+Recurrent::Output Recurrent::run(const Var& x, const RecurrentState& state, Generator* gen) const {
   check_input(x, state);
   const RecurrentState s0 = state.empty() ? initial_state(x.size(1)) : state;
   const bool lstm = kind_ == CellKind::lstm;
   const std::int64_t steps = x.size(0);
-  Output out;
   // [T,B,I] for layer 0, then [T,B,H]. Token ids [T,B] stand for one-hot rows: the fused layer
   // gathers columns of w_ih for them; the composed reference multiplies real one-hot rows.
-  Var input = x.dtype() == DType::i64 && !fused ? Var(one_hot(x.value(), input_size_, dtype_)) : x;
-  for (std::int64_t l = 0; l < num_layers_; ++l) {
-    const auto li = static_cast<std::size_t>(l);
-    if (l > 0) input = wengert::dropout(input, dropout_, gen, is_training());
-    const CellWeights& w = layers_[li];
-    const Var h0 = s0.h[li], c0 = lstm ? s0.c[li] : Var();
-    if (fused) {
-      // One tape entry; for the LSTM the result has one extra row: c_T.
-      const Var y = fused_recurrent_layer(kind_, input, h0, c0, w.w_ih, w.w_hh, w.b_ih, w.b_hh);
-      input = lstm ? slice(y, 0, 0, steps) : y;
-      out.state.h.push_back(select(y, 0, steps - 1));
-      if (lstm) out.state.c.push_back(select(y, 0, steps));
-    } else {
-      auto [hs, last] = run_cell(LayerCell{kind_, w}, input, CellState{h0, c0});
-      input = hs;
-      out.state.h.push_back(last.h);
-      if (lstm) out.state.c.push_back(last.c);
-    }
-  }
-  out.output = input;
-  return out;
+  const Var input =
+      x.dtype() == DType::i64 && !fused ? Var(one_hot(x.value(), input_size_, dtype_)) : x;
+  return detail::run_stack(
+      type_name(), static_cast<std::size_t>(num_layers_), input, s0, dropout_, is_training(), gen,
+      [&](std::size_t l, const Var& in, CellState s) -> std::pair<Var, CellState> {
+        const CellWeights& w = layers_[l];
+        if (!fused) return run_cell(LayerCell{kind_, w}, in, std::move(s));
+        // One tape entry; for the LSTM the result has one extra row: c_T.
+        const Var y = fused_recurrent_layer(kind_, in, s.h, s.c, w.w_ih, w.w_hh, w.b_ih, w.b_hh);
+        if (!lstm) return {y, CellState{select(y, 0, steps - 1), Var()}};
+        return {slice(y, 0, 0, steps), CellState{select(y, 0, steps - 1), select(y, 0, steps)}};
+      });
 }
 
 RNN::RNN(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,

@@ -1,12 +1,21 @@
-// Private helper of the optimizers: hands one parameter's value and gradient to an update kernel
-// as flat contiguous arrays of its element type, then writes back in place (bumping the version,
-// so autograd notices the change) without ever replacing the parameter's storage.
+// Private helpers of the optimizers: the parameter lists of groups, and update_parameter, which
+// hands one parameter's value and gradient to an update kernel as flat contiguous arrays of its
+// element type, then writes back in place (bumping the version, so autograd notices the change)
+// without ever replacing the parameter's storage.
 #pragma once
 
 #include <string_view>
 #include <wengert/autograd.hpp>
+#include <wengert/nn/optim.hpp>
 
 namespace wengert::nn::detail {
+
+template <class Options>
+std::vector<std::vector<Var>> params_of(const std::vector<ParamGroup<Options>>& groups) {
+  std::vector<std::vector<Var>> out;
+  for (const auto& g : groups) out.push_back(g.params);
+  return out;
+}
 
 // fn.template operator()<T>(T* w, const T* g, std::int64_t n), T = float or double.
 template <class F>

@@ -13,18 +13,11 @@
 // GRU); the hidden states are the output itself.
 #pragma once
 
-#include <string_view>
 #include <wengert/autograd.hpp>
 
+#include "recurrent.hpp"  // CellKind
+
 namespace wengert::nn {
-
-// The cell of a recurrent layer. Declared here (the lower-level header); recurrent.hpp includes it.
-enum class CellKind { rnn_tanh, rnn_relu, gru, lstm };
-
-// Gate blocks of H rows in w_ih / w_hh: 1 (rnn), 3 (gru: r, z, n), 4 (lstm: i, f, g, o).
-constexpr int gate_count(CellKind kind) {
-  return kind == CellKind::gru ? 3 : kind == CellKind::lstm ? 4 : 1;
-}
 
 // One layer over a whole sequence, PyTorch's weight layout and gate order:
 //   x [T, B, I], h0 [B, H], c0 [B, H] for LSTM (an undefined Var otherwise),

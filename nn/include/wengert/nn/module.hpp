@@ -1,6 +1,8 @@
-// Module: the base of every layer. It owns named parameters (leaf Vars with requires_grad) and
-// named sub-modules, and walks them recursively: parameters(), dotted names ("rnn.weight_hh_l0"),
-// train/eval, zero_grad, a printed summary, and the state_dict used by checkpoints.
+// Module: the base of every layer. It owns named parameters (leaf Vars with requires_grad), named
+// buffers (tensors that are state but not trained: running statistics, fixed masks) and named
+// sub-modules, and walks them recursively: parameters(), dotted names ("rnn.weight_hh_l0"),
+// train/eval, zero_grad, a printed summary, and the state_dict used by checkpoints (parameters
+// then buffers). Optimizers see parameters() only, so buffers are never optimized.
 // A custom module registers its parts in its constructor and writes a forward; nothing else.
 #pragma once
 
@@ -22,6 +24,8 @@ class Module {
 
   std::vector<Var> parameters() const;  // depth-first, registration order
   std::vector<std::pair<std::string, Var>> named_parameters() const;  // "rnn.weight_hh_l0"
+  // Buffers, depth-first like the parameters ("norm.running_mean"); the tensors themselves.
+  NamedTensors named_buffers() const;
   // Direct sub-modules, in registration order (not recursive).
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const {
     return children_;
@@ -39,7 +43,7 @@ class Module {
   // The type shown in summary(): the class name without namespaces, unless overridden.
   virtual std::string type_name() const;
 
-  // name -> parameter value (the tensors themselves, not copies).
+  // name -> parameter value, then name -> buffer (the tensors themselves, not copies).
   NamedTensors state_dict() const;
   // All-or-nothing: validates every name, shape and dtype first (throws naming the tensor on a
   // missing or unexpected name or a mismatch), then copies the values in.
@@ -48,6 +52,9 @@ class Module {
  protected:
   // A leaf with requires_grad holding `init`; the name must be new and contain no '.'.
   Var register_parameter(std::string name, Tensor init);
+  // A buffer: saved in state_dict and checkpoints, loaded in place (the returned tensor stays
+  // valid), never a parameter. Same naming rules as parameters; any defined tensor.
+  Tensor register_buffer(std::string name, Tensor init);
   template <class M>
   std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> m) {
     add_child(std::move(name), m);
@@ -58,9 +65,11 @@ class Module {
   void add_child(std::string name, std::shared_ptr<Module> m);
   void check_new_name(const std::string& name) const;
   void collect(const std::string& prefix, std::vector<std::pair<std::string, Var>>& out) const;
+  void collect_buffers(const std::string& prefix, NamedTensors& out) const;
   void describe(const std::string& name, int depth, std::string& out) const;
 
   std::vector<std::pair<std::string, Var>> params_;
+  NamedTensors buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };

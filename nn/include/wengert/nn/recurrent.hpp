@@ -1,23 +1,33 @@
 // Recurrent layers. The cells (RNNCell, GRUCell, LSTMCell) are a few readable lines of autograd
 // ops each (recurrent_cells.cpp); Recurrent runs a stack of layers over a whole sequence, either
-// cell by cell (the readable reference, any type modelling `Cell`) or, when `fused`, one tape entry
-// per layer with a hand-written BPTT (fused_recurrent.hpp). Names, shapes, gate order and init
-// follow PyTorch, so weights move between the two: GRU gates r,z,n; LSTM gates i,f,g,o.
+// cell by cell (the readable reference) or, when `fused`, one tape entry per layer with a
+// hand-written BPTT (fused_recurrent.hpp). CellStack runs a stack of any cell module modelling
+// `StackableCell` (a user's own cell) the same way as the readable path, with the same dropout
+// between layers and state carry. Names, shapes, gate order and init follow PyTorch, so weights
+// move between the two: GRU gates r,z,n; LSTM gates i,f,g,o.
 #pragma once
 
 #include <concepts>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "fused_recurrent.hpp"
 #include "module.hpp"
 
 namespace wengert::nn {
 
-// CellKind { rnn_tanh, rnn_relu, gru, lstm } and gate_count(kind) come from fused_recurrent.hpp.
+// The built-in cells of a recurrent layer.
+enum class CellKind { rnn_tanh, rnn_relu, gru, lstm };
+
+// Gate blocks of H rows in w_ih / w_hh: 1 (rnn), 3 (gru: r, z, n), 4 (lstm: i, f, g, o).
+constexpr int gate_count(CellKind kind) {
+  return kind == CellKind::gru ? 3 : kind == CellKind::lstm ? 4 : 1;
+}
+
 CellKind parse_cell_kind(
     std::string_view name);                      // "rnn" | "rnn_tanh" | "rnn_relu" | "gru" | "lstm"
 std::string_view cell_kind_name(CellKind kind);  // "rnn_tanh", ...
@@ -27,6 +37,11 @@ struct RecurrentState {
   std::vector<Var> h, c;
   bool empty() const { return h.empty() && c.empty(); }
   RecurrentState detach() const;  // detach every Var (truncated BPTT)
+};
+
+struct RecurrentOutput {
+  Var output;            // [T,B,H]: every time step of the last layer
+  RecurrentState state;  // each layer's final h (and c)
 };
 
 // One cell's weights in PyTorch's layout: w_ih [G, I], w_hh [G, H], b_ih [G], b_hh [G].
@@ -69,6 +84,24 @@ std::pair<Var, CellState> run_cell(const C& cell, const Var& x, CellState state)
   }
   return {stack(hs, 0), state};
 }
+
+// A cell a stack can hold: a Module with step() and hidden_size(). It gets an undefined c when
+// the stack starts from zeros (treat it as zeros, or leave c undefined if the cell has none).
+template <class C>
+concept StackableCell = Cell<C> && std::derived_from<C, Module> && requires(const C& cell) {
+  { cell.hidden_size() } -> std::convertible_to<std::int64_t>;
+};
+
+namespace detail {
+// One layer over the whole input: (layer index, input [T,B,*], initial state) -> ([T,B,H], final).
+using LayerRunner = std::function<std::pair<Var, CellState>(std::size_t, const Var&, CellState)>;
+// The stack loop shared by Recurrent and CellStack: layer l's outputs are layer l+1's inputs, with
+// dropout (p, training only; gen must then be non-null, else the error names `who`) between
+// layers; s0 holds one h per layer and one c per layer or none.
+RecurrentOutput run_stack(const std::string& who, std::size_t num_layers, const Var& x,
+                          const RecurrentState& s0, double dropout, bool training, Generator* gen,
+                          const LayerRunner& layer);
+}  // namespace detail
 
 // Base of the three cell modules: parameters weight_ih [G,I], weight_hh [G,H], bias_ih [G],
 // bias_hh [G], all ~ U(-1/sqrt(H), 1/sqrt(H)).
@@ -122,14 +155,13 @@ class Recurrent : public Module {
             std::int64_t num_layers, Generator& gen, double dropout = 0.0,
             DType dtype = DType::f32);
 
-  struct Output {
-    Var output;            // [T,B,H]: every time step of the last layer
-    RecurrentState state;  // each layer's final h (and c)
-  };
+  using Output = RecurrentOutput;
   // x [T,B,I], or i64 token ids [T,B] standing for one-hot rows of I = input_size() (the fused
   // layer never builds them: it gathers columns of w_ih); an empty state means zeros. Layer l's
   // outputs are layer l+1's inputs, with dropout (training only) between layers.
   Output forward(const Var& x, const RecurrentState& state, Generator& gen) const;
+  // Without a Generator: throws when dropout is active (dropout > 0, training, several layers).
+  Output forward(const Var& x, const RecurrentState& state = {}) const;
   RecurrentState initial_state(std::int64_t batch) const;  // zeros
 
   CellKind kind() const { return kind_; }
@@ -145,6 +177,7 @@ class Recurrent : public Module {
 
  private:
   void check_input(const Var& x, const RecurrentState& state) const;
+  Output run(const Var& x, const RecurrentState& state, Generator* gen) const;
 
   CellKind kind_;
   std::int64_t input_size_, hidden_size_, num_layers_;
@@ -169,6 +202,51 @@ class LSTM : public Recurrent {
  public:
   LSTM(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
        double dropout = 0.0, DType dtype = DType::f32);
+};
+
+// A stack of cell modules of one type C (a user's own, or GRUCell / LSTMCell / RNNCell), run
+// cell by cell like Recurrent's readable path. The layers are children "l0", "l1", ...; layer l+1's
+// input size is layer l's hidden size (the caller builds them so).
+//   auto stack = std::make_shared<nn::CellStack<MyCell>>(
+//       std::vector{std::make_shared<MyCell>(I, H, gen), std::make_shared<MyCell>(H, H, gen)},
+//       0.2);
+template <StackableCell C>
+class CellStack : public Module {
+ public:
+  explicit CellStack(std::vector<std::shared_ptr<C>> layers, double dropout = 0.0)
+      : layers_(std::move(layers)), dropout_(dropout) {
+    check(!layers_.empty(), "CellStack: needs at least one layer");
+    check(dropout >= 0.0 && dropout <= 1.0, "CellStack: dropout must be in [0, 1], got ", dropout);
+    for (std::size_t l = 0; l < layers_.size(); ++l)
+      register_module(std::to_string(l).insert(0, 1, 'l'), layers_[l]);
+  }
+  // x [T,B,I]; an empty state means h = zeros and c undefined. As Recurrent::forward.
+  RecurrentOutput forward(const Var& x, const RecurrentState& state, Generator& gen) const {
+    return run(x, state, &gen);
+  }
+  RecurrentOutput forward(const Var& x, const RecurrentState& state = {}) const {
+    return run(x, state, nullptr);
+  }
+  std::size_t num_layers() const { return layers_.size(); }
+  const std::shared_ptr<C>& layer(std::size_t l) const { return layers_.at(l); }
+  double dropout() const { return dropout_; }
+
+ private:
+  RecurrentOutput run(const Var& x, const RecurrentState& state, Generator* gen) const {
+    check(x.dim() == 3 && x.size(0) > 0, "CellStack: input must be [T, B, I] with T > 0, got ",
+          ShapePrinter{x.shape()});
+    RecurrentState s0 = state;
+    if (s0.empty())
+      for (const auto& cell : layers_)
+        s0.h.emplace_back(zeros({x.size(1), cell->hidden_size()}, x.dtype()));
+    return detail::run_stack("CellStack", layers_.size(), x, s0, dropout_, is_training(), gen,
+                             [this](std::size_t l, const Var& input, CellState s) {
+                               return run_cell(*layers_[l], input, std::move(s));
+                             });
+  }
+
+  std::vector<std::shared_ptr<C>> layers_;
+  double dropout_;
 };
 
 }  // namespace wengert::nn
