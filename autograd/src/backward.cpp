@@ -6,14 +6,15 @@
 // entries that receive a gradient are visited: a max-heap on the tape index holds them.
 #include <algorithm>
 #include <span>
+#include <unordered_map>
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/backward.hpp>
 #include <wengert/autograd/node.hpp>
+#include <wengert/autograd/ops.hpp>
 
 namespace wengert {
 
 namespace {
-
 using Ready = std::pair<std::int64_t, Node*>;  // (tape index, entry)
 
 // The sweep's work lists. Kept per thread and reused, so a backward allocates nothing for its own
@@ -25,8 +26,11 @@ struct Buffers {
 };
 thread_local Buffers cached_buffers;
 thread_local bool cached_in_use = false;
+}  // namespace
 
+namespace detail {
 struct Sweep {
+  bool create_graph = false;  // record the rules (GraphCtx), so the gradients have a graph
   bool retain_graph = false;
   bool accumulate_into_grad = true;  // backward(); grad() only reads the captured gradients
   bool owns_cache = false;
@@ -35,6 +39,13 @@ struct Sweep {
   std::vector<Node*> leaves;
   std::vector<Node*> capture;  // grad(): the nodes whose gradient is returned
   std::vector<Tensor> captured;
+  // create_graph: each touched node's gradient as a Var (the Tensor fields above stay unused).
+  struct GraphGrad {
+    std::shared_ptr<Node> node;
+    Var grad;
+  };
+  std::unordered_map<const Node*, GraphGrad> graph_grads;
+  std::vector<Var> captured_graph;
 
   Sweep() {
     if (cached_in_use) return;
@@ -78,8 +89,38 @@ struct Sweep {
     }
   }
 
+  void accumulate(const std::shared_ptr<Node>& node, Var g) {
+    auto [it, fresh] = graph_grads.try_emplace(node.get(), GraphGrad{node, g});
+    if (!fresh) {
+      it->second.grad = add(it->second.grad, g);
+      return;
+    }
+    touched.push_back(node);
+    if (node->is_leaf()) {
+      leaves.push_back(node.get());
+    } else {
+      ready.emplace_back(node->index, node.get());
+      std::push_heap(ready.begin(), ready.end());
+    }
+  }
+
   // Hooks and capture, once a node's gradient is complete.
   void finish(Node& node) {
+    if (create_graph) {
+      GraphGrad& g = graph_grads.at(&node);
+      for (const GradHook& hook : node.hooks) {  // a replacement is taken as a constant
+        Tensor replaced = hook(g.grad.value());
+        if (replaced.defined()) {
+          if (replaced.shape() != node.value.shape())
+            fail("hook on ", node.describe(), " returned a gradient of shape ",
+                 shape_str(replaced.shape()));
+          g.grad = Var(std::move(replaced));
+        }
+      }
+      for (std::size_t i = 0; i < capture.size(); ++i)
+        if (capture[i] == &node) captured_graph[i] = g.grad;
+      return;
+    }
     for (const GradHook& hook : node.hooks) {
       Tensor replaced = hook(node.pending);
       if (replaced.defined()) {
@@ -139,8 +180,13 @@ struct Sweep {
                n.describe());
         dout = douts[i].dtype() == n.value.dtype() ? douts[i] : douts[i].to(n.value.dtype());
       }
-      accumulate(root.node(), std::move(dout));
+      if (create_graph)
+        accumulate(root.node(), Var(std::move(dout)));
+      else
+        accumulate(root.node(), std::move(dout));
     }
+    if (create_graph) retain_graph = true;
+    GradModeGuard record_rules(create_graph);
 
     while (!ready.empty()) {
       std::pop_heap(ready.begin(), ready.end());
@@ -153,7 +199,19 @@ struct Sweep {
              "twice, or detach() values carried across steps (e.g. an RNN's hidden state).");
       finish(n);
       check_versions(n);
-      BackwardCtx ctx(n.pending, n, this);
+      if (create_graph) {
+        if (!n.differentiable)
+          fail("backward: ", n.describe(),
+               " has a first-order backward rule (written on Tensors only), so create_graph "
+               "cannot differentiate through it; write its rule as [](auto& c) (node.hpp)");
+        const GraphGrad& g = graph_grads.at(&n);
+        BackwardCtx tensors(g.grad.value(), n, *this);
+        GraphCtx graph(g.grad, g.node, tensors);
+        BackwardCtx ctx(g.grad.value(), n, *this, &graph);
+        n.backward(ctx);
+        continue;
+      }
+      BackwardCtx ctx(n.pending, n, *this);
       n.backward(ctx);
       n.pending = Tensor();  // the gradient of an intermediate value is no longer needed
       n.pending_owned = false;
@@ -163,6 +221,13 @@ struct Sweep {
     for (Node* leaf : leaves) {
       finish(*leaf);
       if (!accumulate_into_grad || !leaf->requires_grad) continue;
+      if (create_graph) {
+        const Var& g = graph_grads.at(leaf).grad;
+        leaf->grad_graph = leaf->grad_graph.defined() ? add(leaf->grad_graph, g) : g;
+        leaf->grad = leaf->grad_graph.value().clone();
+        continue;
+      }
+      leaf->grad_graph = Var();  // a first-order sweep: grad() is newer than any graph
       if (!leaf->grad.defined()) {
         // The new grad must own its buffer: the optimizer updates it in place, and the next
         // backward adds into it, so it must not alias a gradient of the sweep (or a broadcast
@@ -175,8 +240,9 @@ struct Sweep {
     }
   }
 };
+}  // namespace detail
 
-}  // namespace
+using detail::Sweep;
 
 // --- BackwardCtx ---
 
@@ -211,44 +277,80 @@ void BackwardCtx::add(std::size_t i, Tensor g) {
   const std::shared_ptr<Node>& input = node_.inputs[i].node;
   if (g.shape() != input->value.shape()) g = sum_to(g, input->value.shape());
   if (anomaly_enabled()) detail::check_backward(node_, i, g);
-  static_cast<Sweep*>(sweep_)->accumulate(input, std::move(g));
+  sweep_.accumulate(input, std::move(g));
+}
+
+// --- GraphCtx ---
+
+Var GraphCtx::out() const {
+  check(self_->saves & kSaveOut, self_->op, " backward: reads its output without kSaveOut");
+  return Var(self_);
+}
+Var GraphCtx::in(std::size_t i) const {
+  tensors_.in(i);  // checks that input i was saved
+  return Var(self_->inputs[i].node);
+}
+
+void GraphCtx::add(std::size_t i, Var g) {
+  if (!needs(i)) return;
+  const std::shared_ptr<Node>& input = self_->inputs[i].node;
+  if (g.shape() != input->value.shape()) g = sum_to(g, input->value.shape());
+  if (anomaly_enabled()) detail::check_backward(*self_, i, g.value());
+  tensors_.sweep_.accumulate(input, std::move(g));
 }
 
 // --- entry points ---
 
+namespace {
+void configure(Sweep& sweep, const BackwardOptions& options) {
+  sweep.create_graph = options.create_graph;
+  sweep.retain_graph = options.retain_graph;
+}
+}  // namespace
+
 void backward(const std::vector<Var>& roots, const std::vector<Tensor>& douts,
               const BackwardOptions& options) {
   Sweep sweep;
-  sweep.retain_graph = options.retain_graph;
+  configure(sweep, options);
   sweep.run(roots, douts);
 }
 
 void Var::backward(const BackwardOptions& options) const {
   Sweep sweep;
-  sweep.retain_graph = options.retain_graph;
+  configure(sweep, options);
   sweep.run(std::span<const Var>(this, 1), {});
 }
 void Var::backward(const Tensor& dout, const BackwardOptions& options) const {
   Sweep sweep;
-  sweep.retain_graph = options.retain_graph;
+  configure(sweep, options);
   sweep.run(std::span<const Var>(this, 1), std::span<const Tensor>(&dout, 1));
 }
 
-std::vector<Tensor> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
-                         const std::vector<Tensor>& douts, const BackwardOptions& options) {
+std::vector<Var> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
+                      const std::vector<Tensor>& douts, const BackwardOptions& options) {
   Sweep sweep;
-  sweep.retain_graph = options.retain_graph;
+  configure(sweep, options);
   sweep.accumulate_into_grad = false;
-  for (const Var& in : inputs) {
-    check(in.defined(), "grad: an input is undefined");
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Var& in = inputs[i];
+    check(in.defined(), "grad: input ", i, " is undefined");
+    if (!in.requires_grad() && !options.allow_unused)
+      fail("grad: input ", i, " ", in.node()->describe(),
+           " does not require a gradient; pass allow_unused = true to get zeros for it");
     sweep.capture.push_back(in.node().get());
   }
   sweep.captured.resize(inputs.size());
+  sweep.captured_graph.resize(inputs.size());
   sweep.run(outputs, douts);
-  std::vector<Tensor> result(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i)
-    result[i] =
-        sweep.captured[i].defined() ? sweep.captured[i].clone() : zeros_like(inputs[i].value());
+  std::vector<Var> result(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (options.create_graph && sweep.captured_graph[i].defined())
+      result[i] = sweep.captured_graph[i];
+    else if (sweep.captured[i].defined())
+      result[i] = Var(sweep.captured[i].clone());
+    else
+      result[i] = Var(zeros_like(inputs[i].value()));
+  }
   return result;
 }
 

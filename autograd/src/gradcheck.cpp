@@ -5,6 +5,7 @@
 #include <sstream>
 #include <wengert/autograd/backward.hpp>
 #include <wengert/autograd/gradcheck.hpp>
+#include <wengert/autograd/ops.hpp>
 
 namespace wengert {
 
@@ -29,8 +30,10 @@ std::string GradcheckResult::report() const {
   return out.str();
 }
 
-GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
-                          const GradcheckOptions& options) {
+namespace {
+// `second_order`: f itself takes gradients, so its finite differences run with grad mode on.
+GradcheckResult check_gradient(const GradcheckFn& f, const std::vector<Tensor>& inputs,
+                               const GradcheckOptions& options, bool second_order) {
   std::vector<Var> leaves;
   for (const Tensor& t : inputs) {
     check(t.defined() && is_floating(t.dtype()), "gradcheck: inputs must be floating tensors");
@@ -44,14 +47,15 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
   result.op = std::string(out.op());
   Generator gen(options.seed);
   const Tensor w = uniform(out.shape(), -1.0, 1.0, gen, DType::f64);
-  const std::vector<Tensor> analytic = out.requires_grad() ? grad({out}, leaves, {w}) : [&] {
-    std::vector<Tensor> z;
-    for (const Var& v : leaves) z.push_back(zeros_like(v.value()));
-    return z;
-  }();
+  std::vector<Tensor> analytic;
+  for (const Var& v : leaves) analytic.push_back(zeros_like(v.value()));
+  if (out.requires_grad()) {
+    const std::vector<Var> g = grad({out}, leaves, {w});
+    for (std::size_t i = 0; i < g.size(); ++i) analytic[i] = g[i].value();
+  }
 
   auto loss = [&] {
-    NoGradGuard no_grad;
+    GradModeGuard mode(second_order);
     return sum(mul(f(leaves).value(), w)).item();
   };
   for (std::size_t i = 0; i < leaves.size(); ++i) {
@@ -81,6 +85,37 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
     }
   }
   result.ok = result.error <= 1.0;
+  return result;
+}
+}  // namespace
+
+GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
+                          const GradcheckOptions& options) {
+  return check_gradient(f, inputs, options, false);
+}
+
+// The first gradients g_i = d sum(f(x) * w) / dx_i, taken with create_graph, are projected on
+// fixed random v_i; gradcheck of x -> sum_i sum(g_i * v_i) then checks every second derivative
+// (Hessian-vector products) against central differences of the first.
+GradcheckResult gradgradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
+                              const GradcheckOptions& options) {
+  std::string op;
+  auto first_gradients = [&](const std::vector<Var>& x) {
+    const Var out = f(x);
+    op = out.op();
+    Generator gen(options.seed);
+    const Tensor w = uniform(out.shape(), -1.0, 1.0, gen, DType::f64);
+    Var total(zeros({}, DType::f64));
+    if (!out.requires_grad()) return total;
+    const std::vector<Var> g = grad({out}, x, {w}, {.create_graph = true, .allow_unused = true});
+    for (std::size_t i = 0; i < g.size(); ++i) {
+      const Tensor v = uniform(x[i].shape(), -1.0, 1.0, gen, DType::f64);
+      total = total + sum(g[i] * v);
+    }
+    return total;
+  };
+  GradcheckResult result = check_gradient(first_gradients, inputs, options, true);
+  result.op = "grad of " + op;
   return result;
 }
 

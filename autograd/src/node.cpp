@@ -87,6 +87,7 @@ void Var::set_grad(Tensor grad) const {
     fail("set_grad: gradient shape ", shape_str(grad.shape()), " differs from the value's ",
          shape_str(node_->value.shape()));
   node_->grad = std::move(grad);
+  node_->grad_graph = Var();
 }
 Tensor& Var::mutable_value() const {
   checked(node_);
@@ -97,6 +98,11 @@ Tensor& Var::mutable_grad() const {
   return node_->grad;
 }
 void Var::zero_grad() const { set_grad(Tensor()); }
+Var Var::differentiable_grad() const {
+  const Node& n = checked(node_);
+  if (n.grad_graph.defined()) return n.grad_graph;
+  return n.grad.defined() ? Var(n.grad) : Var();
+}
 bool Var::requires_grad() const { return checked(node_).requires_grad; }
 bool Var::is_leaf() const { return checked(node_).is_leaf(); }
 std::string_view Var::op() const {
@@ -149,13 +155,13 @@ GradModeGuard::~GradModeGuard() { grad_mode = previous_; }
 
 // --- record ---
 
-namespace {
-template <class Inputs, class Get>
-Var record_impl(const char* op, Tensor value, const Inputs& inputs, Get get, std::uint8_t saves,
-                BackwardFn backward, std::vector<Tensor> saved) {
+namespace detail {
+Var record_entry(const char* op, Tensor value,
+                 std::span<const std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
+                 BackwardFn backward, std::vector<Tensor> saved, bool differentiable) {
   bool needs_grad = false;
   if (grad_mode)
-    for (const auto& in : inputs) needs_grad = needs_grad || get(in).requires_grad();
+    for (const Var& in : inputs) needs_grad = needs_grad || in.requires_grad();
   auto node = std::make_shared<Node>();
   if (anomaly_enabled())
     detail::check_forward(op, needs_grad ? Tape::current().next_index() : -1, value);
@@ -166,10 +172,11 @@ Var record_impl(const char* op, Tensor value, const Inputs& inputs, Get get, std
   node->requires_grad = true;
   node->op = op;
   node->saves = saves;
+  node->differentiable = differentiable;
   node->out_version = node->value.version();
   node->inputs.reserve(inputs.size());
-  for (const auto& in : inputs) {
-    const std::shared_ptr<Node>& input = get(in).node();
+  for (const Var& in : inputs) {
+    const std::shared_ptr<Node>& input = in.node();
     if (!input->is_leaf() && input->requires_grad && input->tape_id != tape.id())
       fail(op, ": input ", input->describe(), " was recorded on another thread's tape");
     node->inputs.push_back(Edge{input, input->value.version()});
@@ -185,21 +192,23 @@ Var record_impl(const char* op, Tensor value, const Inputs& inputs, Get get, std
   tape.append(node);
   return Var(std::move(node));
 }
-}  // namespace
+
+std::vector<std::reference_wrapper<const Var>> refs(std::span<const Var> inputs) {
+  return {inputs.begin(), inputs.end()};
+}
+}  // namespace detail
 
 Var record(const char* op, Tensor value,
            std::initializer_list<std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
            BackwardFn backward, std::vector<Tensor> saved) {
-  return record_impl(
-      op, std::move(value), inputs, [](const auto& r) -> const Var& { return r.get(); }, saves,
-      std::move(backward), std::move(saved));
+  return detail::record_entry(op, std::move(value), {inputs.begin(), inputs.size()}, saves,
+                              std::move(backward), std::move(saved), false);
 }
 
 Var record(const char* op, Tensor value, std::span<const Var> inputs, std::uint8_t saves,
            BackwardFn backward, std::vector<Tensor> saved) {
-  return record_impl(
-      op, std::move(value), inputs, [](const Var& v) -> const Var& { return v; }, saves,
-      std::move(backward), std::move(saved));
+  return detail::record_entry(op, std::move(value), detail::refs(inputs), saves,
+                              std::move(backward), std::move(saved), false);
 }
 
 // --- Tape ---

@@ -2,6 +2,8 @@
 #include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
 
+#include "rule_ops.hpp"
+
 namespace wengert {
 
 // matmul with NumPy semantics. The backward promotes 1-d operands the way the forward did
@@ -9,40 +11,51 @@ namespace wengert {
 // every case:  da = dy @ b^T  [.., M, K],  db = a^T @ dy  [.., K, N]. Broadcast batch axes are
 // then summed away by sum_to, and a promoted operand's extra axis is dropped with a reshape.
 Var matmul(const Var& a, const Var& b) {
-  return record("matmul", matmul(a.value(), b.value()), {a, b}, kSaveIn0 | kSaveIn1,
-                [](BackwardCtx& c) {
-                  const Tensor &a_value = c.in(0), &b_value = c.in(1);
-                  const bool a_vec = a_value.dim() == 1, b_vec = b_value.dim() == 1;
-                  const Tensor a2 = a_vec ? a_value.unsqueeze(0) : a_value;
-                  const Tensor b2 = b_vec ? b_value.unsqueeze(1) : b_value;
-                  Tensor dy = c.dout;
-                  if (a_vec) dy = dy.unsqueeze(dy.dim() - (b_vec ? 0 : 1));
-                  if (b_vec) dy = dy.unsqueeze(dy.dim());
-                  if (c.needs(0)) {
-                    Tensor da = matmul(dy, b2.transpose(-1, -2));
-                    if (da.dim() > a2.dim()) da = sum_to(da, a2.shape());
-                    c.add(0, a_vec ? da.reshape(a_value.shape()) : da);
-                  }
-                  if (c.needs(1)) {
-                    Tensor db = matmul(a2.transpose(-1, -2), dy);
-                    if (db.dim() > b2.dim()) db = sum_to(db, b2.shape());
-                    c.add(1, b_vec ? db.reshape(b_value.shape()) : db);
-                  }
-                });
+  return record("matmul", matmul(a.value(), b.value()), {a, b}, kSaveIn0 | kSaveIn1, [](auto& c) {
+    using T = std::remove_cvref_t<decltype(c.dout)>;
+    const Shape &a_shape = c.in_shape(0), &b_shape = c.in_shape(1);
+    const bool a_vec = a_shape.size() == 1, b_vec = b_shape.size() == 1;
+    const T a2 = a_vec ? unsqueeze(c.in(0), 0) : T(c.in(0));
+    const T b2 = b_vec ? unsqueeze(c.in(1), 1) : T(c.in(1));
+    T dy = c.dout;
+    const auto rank = [](const T& t) { return rule::value_of(t).dim(); };
+    if (a_vec) dy = unsqueeze(dy, rank(dy) - (b_vec ? 0 : 1));
+    if (b_vec) dy = unsqueeze(dy, rank(dy));
+    if (c.needs(0)) {
+      T da = matmul(dy, transpose(b2, -1, -2));
+      if (rank(da) > rank(a2)) da = sum_to(da, rule::value_of(a2).shape());
+      c.add(0, a_vec ? reshape(da, a_shape) : da);
+    }
+    if (c.needs(1)) {
+      T db = matmul(transpose(a2, -1, -2), dy);
+      if (rank(db) > rank(b2)) db = sum_to(db, rule::value_of(b2).shape());
+      c.add(1, b_vec ? reshape(db, b_shape) : db);
+    }
+  });
 }
 
 Var index_select(const Var& x, std::int64_t axis, const Tensor& index) {
-  return record(
-      "index_select", index_select(x.value(), axis, index), {x}, kSaveNone,
-      [axis](BackwardCtx& c) { c.add(0, index_add(c.in_shape(0), axis, c.saved(0), c.dout)); },
-      {index});
+  return record("index_select", index_select(x.value(), axis, index), {x}, kSaveNone,
+                [axis](auto& c) { c.add(0, index_add(c.in_shape(0), axis, c.saved(0), c.dout)); },
+                {index});
+}
+
+// y = zeros(shape), y[.., index[j], ..] += src[.., j, ..]:  dsrc = index_select(dy, axis, index)
+Var index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Var& src) {
+  return record("index_add", index_add(shape, axis, index, src.value()), {src}, kSaveNone,
+                [axis](auto& c) { c.add(0, index_select(c.dout, axis, c.saved(0))); }, {index});
+}
+
+// y = zeros(shape), y[index[p] along axis] += src[p]:  dsrc = gather(dy, axis, index)
+Var scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Var& src) {
+  return record("scatter_add", scatter_add(shape, axis, index, src.value()), {src}, kSaveNone,
+                [axis](auto& c) { c.add(0, gather(c.dout, axis, c.saved(0))); }, {index});
 }
 
 Var gather(const Var& x, std::int64_t axis, const Tensor& index) {
-  return record(
-      "gather", gather(x.value(), axis, index), {x}, kSaveNone,
-      [axis](BackwardCtx& c) { c.add(0, scatter_add(c.in_shape(0), axis, c.saved(0), c.dout)); },
-      {index});
+  return record("gather", gather(x.value(), axis, index), {x}, kSaveNone,
+                [axis](auto& c) { c.add(0, scatter_add(c.in_shape(0), axis, c.saved(0), c.dout)); },
+                {index});
 }
 
 }  // namespace wengert

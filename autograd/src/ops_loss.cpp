@@ -7,6 +7,8 @@
 #include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
 
+#include "rule_ops.hpp"
+
 namespace wengert {
 
 namespace {
@@ -38,12 +40,51 @@ std::int64_t count_valid(const Rows& r, std::int64_t ignore_index) {
   for (std::int64_t i = 0; i < r.n; ++i) count += t[i] != ignore_index;
   return count;
 }
+
+// Class weights and label smoothing, composed (PyTorch's formula, see LossOptions):
+//   loss_i = w[t_i] (1 - eps) (-lp[i, t_i]) + eps / C * sum_c w_c (-lp[i, c]),  lp = log_softmax(x)
+// summed, or divided by sum_i w[t_i] over the rows not ignored (mean).
+Var weighted_cross_entropy(const Var& logits, const Rows& r, const Tensor& targets,
+                           const LossOptions& o) {
+  const double eps = o.label_smoothing;
+  check(eps >= 0.0 && eps <= 1.0, "cross_entropy: label_smoothing must be in [0, 1], got ", eps);
+  Tensor weight = o.weight.defined() ? o.weight : ones({r.classes}, logits.dtype());
+  if (weight.shape() != Shape{r.classes} || !is_floating(weight.dtype()))
+    fail("cross_entropy: weight must be a floating tensor of shape [", r.classes, "], got ",
+         dtype_name(weight.dtype()), " ", shape_str(weight.shape()));
+  weight = weight.to(logits.dtype());
+  Tensor safe = r.targets.clone(), valid = zeros({r.n}, logits.dtype());
+  std::int64_t* t = safe.data<std::int64_t>();
+  for (std::int64_t i = 0; i < r.n; ++i) {
+    if (t[i] == o.ignore_index)
+      t[i] = 0;
+    else
+      valid.select(0, i).fill_(1.0);
+  }
+  const Tensor row_weight = index_select(weight, 0, safe) * valid;  // w[t_i], 0 when ignored
+  const Var lp = log_softmax(reshape(logits, {r.n, r.classes}), -1);
+  const Var picked = reshape(gather(lp, 1, safe.reshape({r.n, 1})), {r.n});
+  Var losses = -(picked * row_weight) * (1.0 - eps);
+  if (eps > 0.0)
+    losses = losses - sum(lp * weight, {1}) * valid * (eps / static_cast<double>(r.classes));
+  switch (o.reduction) {
+    case Reduction::none:
+      return reshape(losses, targets.shape());
+    case Reduction::sum:
+      return sum(losses);
+    case Reduction::mean:
+      break;
+  }
+  return sum(losses) / Var(sum(row_weight));
+}
 }  // namespace
 
 // loss_i = logsumexp(x_i) - x_i[t_i] = -log_softmax(x_i)[t_i];  dx_i = (softmax(x_i) - onehot(t_i))
 // * s_i where s_i is dy_i (none), dy (sum) or dy / count (mean), and 0 for an ignored row.
 Var cross_entropy(const Var& logits, const Tensor& targets, const LossOptions& options) {
   Rows r = flatten_rows("cross_entropy", logits, targets, options);
+  if (options.weight.defined() || options.label_smoothing != 0.0)
+    return weighted_cross_entropy(logits, r, targets, options);
   const std::int64_t count = count_valid(r, options.ignore_index);
   const Tensor log_probs = log_softmax(logits.value().reshape({r.n, r.classes}), -1).contiguous();
   Tensor losses = zeros({r.n}, logits.dtype());
@@ -67,33 +108,32 @@ Var cross_entropy(const Var& logits, const Tensor& targets, const LossOptions& o
           static_cast<double>(count);  // 0 / 0 = NaN when all are ignored, as in PyTorch
       break;
   }
-  struct Params {
-    Reduction reduction;
-    std::int64_t ignore_index, count;
-  };
-  return record("cross_entropy", std::move(y), {logits}, kSaveNone,
-                [p = Params{options.reduction, options.ignore_index, count}](BackwardCtx& c) {
-                  const Tensor &probs = c.saved(0), &tgt = c.saved(1);
-                  const std::int64_t n = probs.size(0), classes = probs.size(1);
-                  const Tensor dy = c.dout.contiguous();
-                  Tensor dx = Tensor::empty({n, classes}, probs.dtype());
-                  visit_floating("cross_entropy", probs.dtype(), [&]<class T>() {
-                    const T* prob = probs.data<T>();
-                    const T* dloss = dy.data<T>();
-                    const std::int64_t* t = tgt.data<std::int64_t>();
-                    T* d = dx.data<T>();
-                    for (std::int64_t i = 0; i < n; ++i) {
-                      T s = p.reduction == Reduction::none ? dloss[i] : dloss[0];
-                      if (p.reduction == Reduction::mean) s /= static_cast<T>(p.count);
-                      if (t[i] == p.ignore_index) s = 0;
-                      for (std::int64_t k = 0; k < classes; ++k)
-                        d[i * classes + k] = prob[i * classes + k] * s;
-                      if (t[i] != p.ignore_index) d[i * classes + t[i]] -= s;
-                    }
+  // Per-row weight of dy in dx: 0 for an ignored row, 1 / count under the mean, else 1. Ignored
+  // rows read class 0 of the one-hot, then get weight 0.
+  Tensor row_weight = zeros({r.n, 1}, logits.dtype());
+  Tensor safe = r.targets.clone();
+  const double unit = options.reduction == Reduction::mean ? 1.0 / static_cast<double>(count) : 1.0;
+  std::int64_t* t = safe.data<std::int64_t>();
+  for (std::int64_t i = 0; i < r.n; ++i) {
+    if (t[i] == options.ignore_index)
+      t[i] = 0;
+    else
+      row_weight.select(0, i).fill_(unit);
+  }
+  const bool per_row = options.reduction == Reduction::none;
+  // dx = (softmax(x) - one_hot(t)) * dy * weight; under create_graph softmax(x) is recomputed
+  // from x so the gradient is differentiable again.
+  return record("cross_entropy", std::move(y), {logits}, kSaveIn0,
+                [per_row, n = r.n, classes = r.classes](auto& c) {
+                  const auto probs = c.saved_or(0, [&] {
+                    return softmax(reshape(c.in(0), {n, classes}), -1);
                   });
-                  c.add(0, dx.reshape(c.in_shape(0)));
+                  const Tensor& weight = c.saved(2);
+                  const Tensor target = one_hot(c.saved(1), classes, weight.dtype());
+                  const auto dy = per_row ? reshape(c.dout, {n, 1}) : c.dout;
+                  c.add(0, reshape((probs - target) * (dy * weight), c.in_shape(0)));
                 },
-                {exp(log_probs), r.targets});
+                {exp(log_probs), safe, row_weight});
 }
 
 // loss_i = -log_probs[i, t_i], composed from gather and a constant mask over ignored rows.

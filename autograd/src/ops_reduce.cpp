@@ -3,6 +3,8 @@
 #include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
 
+#include "rule_ops.hpp"
+
 namespace wengert {
 
 namespace {
@@ -17,9 +19,20 @@ Shape kept_shape(std::string_view op, const Shape& shape, const Axes& axes) {
 
 Var sum(const Var& x, const Axes& axes, bool keepdim) {
   return record("sum", sum(x.value(), axes, keepdim), {x}, kSaveNone,
-                [kept = kept_shape("sum", x.shape(), axes)](BackwardCtx& c) {
-                  c.add(0, c.dout.reshape(kept).expand(c.in_shape(0)));
+                [kept = kept_shape("sum", x.shape(), axes)](auto& c) {
+                  c.add(0, expand(reshape(c.dout, kept), c.in_shape(0)));
                 });
+}
+
+// Undoes broadcasting: sums the leading axes x has in excess and the axes `shape` has as 1.
+Var sum_to(const Var& x, const Shape& shape) {
+  const std::int64_t lead = x.dim() - static_cast<std::int64_t>(shape.size());
+  check(lead >= 0, "sum_to: cannot sum ", shape_str(x.shape()), " to ", shape_str(shape));
+  Axes axes;
+  for (std::int64_t a = 0; a < x.dim(); ++a)
+    if (a < lead || (shape[a - lead] == 1 && x.size(a) != 1)) axes.push_back(a);
+  if (axes.empty()) return reshape(x, shape);
+  return reshape(sum(x, axes, true), shape);
 }
 
 Var mean(const Var& x, const Axes& axes, bool keepdim) {
@@ -32,27 +45,74 @@ Var mean(const Var& x, const Axes& axes, bool keepdim) {
 // dx = dy * [x == y] / (number of elements equal to the max along the reduced axes)
 Var max(const Var& x, const Axes& axes, bool keepdim) {
   return record("max", max(x.value(), axes, keepdim), {x}, kSaveIn0 | kSaveOut,
-                [kept = kept_shape("max", x.shape(), axes), axes](BackwardCtx& c) {
-                  const Tensor& v = c.in(0);
-                  const Tensor is_max = eq(v, c.out().reshape(kept));
-                  const Tensor ties = sum(is_max, axes, true);
-                  c.add(0, is_max * (c.dout.reshape(kept) / ties));
+                [kept = kept_shape("max", x.shape(), axes), axes](auto& c) {
+                  const Tensor& v = rule::value_of(c.in(0));
+                  const Tensor is_max = eq(v, rule::value_of(c.out()).reshape(kept));
+                  const Tensor share = is_max / sum(is_max, axes, true);  // 1 / #ties
+                  c.add(0, reshape(c.dout, kept) * share);
                 });
+}
+
+// min = -max(-x): ties share the gradient, like torch.amin.
+Var min(const Var& x, const Axes& axes, bool keepdim) { return -max(-x, axes, keepdim); }
+
+// var = sum((x - mean(x))^2) / (n - correction), n the number of reduced elements.
+Var var(const Var& x, const Axes& axes, std::int64_t correction, bool keepdim) {
+  const Var centered = x - mean(x, axes, true);
+  const Var squares = sum(centered * centered, axes, keepdim);
+  const std::int64_t n = x.numel() / std::max<std::int64_t>(squares.numel(), 1);
+  check(n - correction > 0, "var: ", n, " elements with correction ", correction);
+  return squares * (1.0 / static_cast<double>(n - correction));
+}
+
+Var stddev(const Var& x, const Axes& axes, std::int64_t correction, bool keepdim) {
+  return sqrt(var(x, axes, correction, keepdim));
+}
+
+// cumsum along an axis as a product with the upper-triangular ones U[i, j] = [i <= j]:
+// y[.., j] = sum_{i <= j} x[.., i] = (x^T-moved-last @ U)[.., j]; its gradient is dy @ U^T.
+Var cumsum(const Var& x, std::int64_t axis) {
+  const std::int64_t ax = normalize_axis("cumsum", axis, x.dim());
+  const std::int64_t n = x.size(ax);
+  const Tensor upper = triu(Var(ones({n, n}, x.dtype()))).value();
+  const Var last = transpose(x, ax, -1);
+  return transpose(matmul(last, Var(upper)), ax, -1);
+}
+
+namespace {
+// The value at the arg-extremum along `axis` (a gather, so the gradient goes to that index only).
+ValuesIndices pick(const Var& x, std::int64_t axis, bool keepdim, bool is_max) {
+  const std::int64_t ax = normalize_axis(is_max ? "max" : "min", axis, x.dim());
+  Tensor index = is_max ? argmax(x.value(), ax, true) : argmin(x.value(), ax, true);
+  Var values = gather(x, ax, index);
+  if (!keepdim) {
+    values = squeeze(values, ax);
+    index = index.squeeze(ax);
+  }
+  return {values, index};
+}
+}  // namespace
+
+ValuesIndices max_with_indices(const Var& x, std::int64_t axis, bool keepdim) {
+  return pick(x, axis, keepdim, true);
+}
+ValuesIndices min_with_indices(const Var& x, std::int64_t axis, bool keepdim) {
+  return pick(x, axis, keepdim, false);
 }
 
 // Hand-written for numerics (the max shift); twin: log(sum(exp(x))).  dx = dy * exp(x - y)
 Var logsumexp(const Var& x, const Axes& axes, bool keepdim) {
   return record("logsumexp", logsumexp(x.value(), axes, keepdim), {x}, kSaveIn0 | kSaveOut,
-                [kept = kept_shape("logsumexp", x.shape(), axes)](BackwardCtx& c) {
-                  c.add(0, c.dout.reshape(kept) * exp(c.in(0) - c.out().reshape(kept)));
+                [kept = kept_shape("logsumexp", x.shape(), axes)](auto& c) {
+                  c.add(0, reshape(c.dout, kept) * exp(c.in(0) - reshape(c.out(), kept)));
                 });
 }
 
 // y = softmax(x): dx_i = sum_j dy_j * y_j * ([i == j] - y_i) = y_i * (dy_i - sum_j dy_j * y_j)
 // Hand-written for numerics; twin: exp(x - logsumexp(x, axis, keepdim)).
 Var softmax(const Var& x, std::int64_t axis) {
-  return record("softmax", softmax(x.value(), axis), {x}, kSaveOut, [axis](BackwardCtx& c) {
-    const Tensor& y = c.out();
+  return record("softmax", softmax(x.value(), axis), {x}, kSaveOut, [axis](auto& c) {
+    const auto y = c.out();
     c.add(0, y * (c.dout - sum(c.dout * y, {axis}, true)));
   });
 }
@@ -60,9 +120,8 @@ Var softmax(const Var& x, std::int64_t axis) {
 // y = x - logsumexp(x): dx = dy - softmax(x) * sum(dy) = dy - exp(y) * sum(dy)
 // Hand-written for numerics; twin: x - logsumexp(x, axis, keepdim).
 Var log_softmax(const Var& x, std::int64_t axis) {
-  return record("log_softmax", log_softmax(x.value(), axis), {x}, kSaveOut, [axis](BackwardCtx& c) {
-    c.add(0, c.dout - exp(c.out()) * sum(c.dout, {axis}, true));
-  });
+  return record("log_softmax", log_softmax(x.value(), axis), {x}, kSaveOut,
+                [axis](auto& c) { c.add(0, c.dout - exp(c.out()) * sum(c.dout, {axis}, true)); });
 }
 
 }  // namespace wengert

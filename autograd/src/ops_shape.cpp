@@ -5,11 +5,13 @@
 #include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
 
+#include "rule_ops.hpp"
+
 namespace wengert {
 
 Var reshape(const Var& x, const Shape& shape) {
   return record("reshape", x.value().reshape(shape), {x}, kSaveNone,
-                [](BackwardCtx& c) { c.add(0, c.dout.reshape(c.in_shape(0))); });
+                [](auto& c) { c.add(0, reshape(c.dout, c.in_shape(0))); });
 }
 
 Var flatten(const Var& x) { return reshape(x, {-1}); }
@@ -19,7 +21,7 @@ Var permute(const Var& x, const std::vector<std::int64_t>& order) {
   for (std::size_t i = 0; i < order.size(); ++i)
     inverse[normalize_axis("permute", order[i], x.dim())] = static_cast<std::int64_t>(i);
   return record("permute", x.value().permute(order), {x}, kSaveNone,
-                [inverse](BackwardCtx& c) { c.add(0, c.dout.permute(inverse)); });
+                [inverse](auto& c) { c.add(0, permute(c.dout, inverse)); });
 }
 
 Var transpose(const Var& x, std::int64_t a, std::int64_t b) {
@@ -36,10 +38,8 @@ Var slice(const Var& x, std::int64_t axis, std::int64_t start, std::int64_t stop
     std::int64_t axis, start, stop, step;
   };
   return record("slice", x.value().slice(axis, start, stop, step), {x}, kSaveNone,
-                [r = Range{axis, start, stop, step}](BackwardCtx& c) {
-                  Tensor dx = zeros(c.in_shape(0), c.dout.dtype());
-                  dx.slice(r.axis, r.start, r.stop, r.step).copy_(c.dout);
-                  c.add(0, std::move(dx));
+                [r = Range{axis, start, stop, step}](auto& c) {
+                  c.add(0, slice_scatter(c.dout, c.in_shape(0), r.axis, r.start, r.stop, r.step));
                 });
 }
 
@@ -53,23 +53,50 @@ Var narrow(const Var& x, std::int64_t axis, std::int64_t start, std::int64_t len
 }
 
 Var select(const Var& x, std::int64_t axis, std::int64_t index) {
-  return record("select", x.value().select(axis, index), {x}, kSaveNone,
-                [axis, index](BackwardCtx& c) {
-                  Tensor dx = zeros(c.in_shape(0), c.dout.dtype());
-                  dx.select(axis, index).copy_(c.dout);
-                  c.add(0, std::move(dx));
+  const std::int64_t ax = normalize_axis("select", axis, x.dim());
+  const std::int64_t at = index < 0 ? index + x.size(ax) : index;
+  return record(
+      "select", x.value().select(axis, index), {x}, kSaveNone, [axis = ax, index = at](auto& c) {
+        c.add(0, slice_scatter(unsqueeze(c.dout, axis), c.in_shape(0), axis, index, index + 1));
+      });
+}
+
+Var slice_scatter(const Var& src, const Shape& shape, std::int64_t axis, std::int64_t start,
+                  std::int64_t stop, std::int64_t step) {
+  struct Range {
+    std::int64_t axis, start, stop, step;
+  };
+  return record("slice_scatter", slice_scatter(src.value(), shape, axis, start, stop, step), {src},
+                kSaveNone, [r = Range{axis, start, stop, step}](auto& c) {
+                  c.add(0, slice(c.dout, r.axis, r.start, r.stop, r.step));
                 });
 }
 
 Var expand(const Var& x, const Shape& shape) {
   return record("expand", x.value().expand(shape), {x}, kSaveNone,
-                [](BackwardCtx& c) { c.add(0, c.dout); });  // add() sums back to x's shape
+                [](auto& c) { c.add(0, c.dout); });  // add() sums back to x's shape
 }
 
 Var squeeze(const Var& x, std::int64_t axis) { return reshape(x, x.value().squeeze(axis).shape()); }
 Var unsqueeze(const Var& x, std::int64_t axis) {
   return reshape(x, x.value().unsqueeze(axis).shape());
 }
+
+namespace {
+// x * mask over the last two axes, mask[i, j] = [j - i <= diagonal] (lower) or [>= diagonal].
+Var triangle(const char* op, const Var& x, std::int64_t diagonal, bool lower) {
+  if (x.dim() < 2) fail(op, ": needs at least 2 axes, got ", shape_str(x.shape()));
+  const std::int64_t rows = x.size(-2), cols = x.size(-1);
+  std::vector<double> mask(static_cast<std::size_t>(rows * cols));
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t j = 0; j < cols; ++j)
+      mask[static_cast<std::size_t>(i * cols + j)] = lower ? j - i <= diagonal : j - i >= diagonal;
+  return x * from_vector<double>(std::move(mask), {rows, cols}).to(x.dtype());
+}
+}  // namespace
+
+Var tril(const Var& x, std::int64_t diagonal) { return triangle("tril", x, diagonal, true); }
+Var triu(const Var& x, std::int64_t diagonal) { return triangle("triu", x, diagonal, false); }
 
 Var concat(const std::vector<Var>& parts, std::int64_t axis) {
   check(!parts.empty(), "concat: no parts");
@@ -78,15 +105,14 @@ Var concat(const std::vector<Var>& parts, std::int64_t axis) {
   for (const Var& p : parts) values.push_back(p.value());
   Tensor y = concat(values, axis);
   const std::int64_t ax = normalize_axis("concat", axis, y.dim());
-  return record("concat", std::move(y), std::span<const Var>(parts), kSaveNone,
-                [ax](BackwardCtx& c) {
-                  std::int64_t offset = 0;
-                  for (std::size_t i = 0; i < c.num_inputs(); ++i) {
-                    const std::int64_t size = c.in_shape(i)[ax];
-                    if (c.needs(i)) c.add(i, c.dout.narrow(ax, offset, size));
-                    offset += size;
-                  }
-                });
+  return record("concat", std::move(y), std::span<const Var>(parts), kSaveNone, [ax](auto& c) {
+    std::int64_t offset = 0;
+    for (std::size_t i = 0; i < c.num_inputs(); ++i) {
+      const std::int64_t size = c.in_shape(i)[ax];
+      if (c.needs(i)) c.add(i, narrow(c.dout, ax, offset, size));
+      offset += size;
+    }
+  });
 }
 
 Var stack(const std::vector<Var>& parts, std::int64_t axis) {

@@ -266,6 +266,31 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
   });
 }
 
+Tensor log1p(const Tensor& x) {
+  return map_exact("log1p", x, []<class T>(T v) { return std::log1p(v); });
+}
+Tensor expm1(const Tensor& x) {
+  return map_exact("expm1", x, []<class T>(T v) { return std::expm1(v); });
+}
+Tensor sin(const Tensor& x) {
+  return map_exact("sin", x, []<class T>(T v) { return std::sin(v); });
+}
+Tensor cos(const Tensor& x) {
+  return map_exact("cos", x, []<class T>(T v) { return std::cos(v); });
+}
+Tensor erf(const Tensor& x) {
+  return map_exact("erf", x, []<class T>(T v) { return std::erf(v); });
+}
+Tensor floor(const Tensor& x) {
+  return map_exact("floor", x, []<class T>(T v) { return std::floor(v); });
+}
+Tensor ceil(const Tensor& x) {
+  return map_exact("ceil", x, []<class T>(T v) { return std::ceil(v); });
+}
+Tensor round(const Tensor& x) {
+  return map_exact("round", x, []<class T>(T v) { return std::nearbyint(v); });
+}
+
 double max_abs_diff(const Tensor& a, const Tensor& b) {
   check(a.shape() == b.shape(), "max_abs_diff: shapes differ: ", ShapePrinter{a.shape()}, " vs ",
         ShapePrinter{b.shape()});

@@ -76,4 +76,66 @@ Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, DT
   return out;
 }
 
+Tensor randint(std::int64_t lo, std::int64_t hi, const Shape& shape, Generator& gen) {
+  check(lo < hi, "randint: empty range [", lo, ", ", hi, ")");
+  Tensor out = Tensor::empty(shape, DType::i64);
+  std::int64_t* p = out.data<std::int64_t>();
+  const auto span = static_cast<std::uint64_t>(hi - lo);
+  for (std::int64_t i = 0; i < out.numel(); ++i)
+    p[i] = lo + static_cast<std::int64_t>(gen.below(span));
+  return out;
+}
+
+Tensor bernoulli(const Tensor& probs, Generator& gen) {
+  check(probs.defined() && is_floating(probs.dtype()), "bernoulli: probs must be floating");
+  const std::vector<double> p = probs.to_vector<double>();
+  std::vector<double> draws(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    check(p[i] >= 0.0 && p[i] <= 1.0, "bernoulli: probability ", p[i], " at ", i,
+          " is outside [0, 1]");
+    draws[i] = gen.uniform() < p[i] ? 1.0 : 0.0;
+  }
+  return from_vector<double>(std::move(draws), probs.shape()).to(probs.dtype());
+}
+
+Tensor multinomial(const Tensor& weights, std::int64_t num_samples, bool replacement,
+                   Generator& gen) {
+  check(weights.defined() && is_floating(weights.dtype()) &&
+            (weights.dim() == 1 || weights.dim() == 2),
+        "multinomial: weights must be floating [C] or [N, C]");
+  const std::int64_t classes = weights.size(-1), rows = weights.dim() == 2 ? weights.size(0) : 1;
+  check(num_samples > 0, "multinomial: num_samples must be positive, got ", num_samples);
+  const std::vector<double> w = weights.to_vector<double>();
+  std::vector<std::int64_t> out;
+  out.reserve(static_cast<std::size_t>(rows * num_samples));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::vector<double> row(w.begin() + r * classes, w.begin() + (r + 1) * classes);
+    std::int64_t nonzero = 0;
+    for (double v : row) {
+      check(v >= 0.0 && std::isfinite(v), "multinomial: row ", r, " has weight ", v);
+      nonzero += v > 0.0;
+    }
+    check(nonzero > 0, "multinomial: row ", r, " has no positive weight");
+    check(replacement || num_samples <= nonzero, "multinomial: cannot draw ", num_samples,
+          " distinct classes from ", nonzero, " with positive weight in row ", r);
+    for (std::int64_t s = 0; s < num_samples; ++s) {
+      double total = 0.0;
+      for (double v : row) total += v;
+      // Inverse CDF: the first class whose cumulative weight exceeds u * total.
+      const double u = gen.uniform() * total;
+      double cumulative = 0.0;
+      std::int64_t pick = -1;
+      for (std::int64_t c = 0; c < classes; ++c) {
+        cumulative += row[c];
+        if (row[c] > 0.0) pick = c;  // the last positive class absorbs rounding at the end
+        if (u < cumulative) break;
+      }
+      out.push_back(pick);
+      if (!replacement) row[pick] = 0.0;
+    }
+  }
+  Shape shape = weights.dim() == 2 ? Shape{rows, num_samples} : Shape{num_samples};
+  return from_vector<std::int64_t>(std::move(out), std::move(shape));
+}
+
 }  // namespace wengert

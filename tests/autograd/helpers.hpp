@@ -41,7 +41,9 @@ inline ValueGrad value_and_grad(const GradcheckFn& f, const std::vector<Tensor>&
   for (const Tensor& t : inputs) leaves.emplace_back(t, true);
   Var y = f(leaves);
   Tensor dout = w.defined() ? w : ones(y.shape(), y.dtype());
-  return {y.value(), grad({y}, leaves, {dout})};
+  std::vector<Tensor> grads;
+  for (const Var& g : grad({y}, leaves, {dout})) grads.push_back(g.value());
+  return {y.value(), grads};
 }
 
 }  // namespace wengert::test

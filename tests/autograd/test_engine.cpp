@@ -122,9 +122,9 @@ TEST_CASE("grad() returns gradients without touching .grad", "[engine]") {
   Var h = x * x;
   Var y = sum(h * 3.0);
   const auto g = grad({y}, {x, h, unused}, {}, {.retain_graph = true});
-  CHECK(g[0].to_vector<double>() == std::vector<double>{6.0, 12.0});
-  CHECK(g[1].to_vector<double>() == std::vector<double>{3.0, 3.0});
-  CHECK(g[2].to_vector<double>() == std::vector<double>{0.0});
+  CHECK(g[0].value().to_vector<double>() == std::vector<double>{6.0, 12.0});
+  CHECK(g[1].value().to_vector<double>() == std::vector<double>{3.0, 3.0});
+  CHECK(g[2].value().to_vector<double>() == std::vector<double>{0.0});
   CHECK_FALSE(x.grad().defined());
   y.backward();
   CHECK(x.grad().to_vector<double>() == std::vector<double>{6.0, 12.0});

@@ -35,6 +35,14 @@ std::vector<OpCase> op_table() {
        {r({2, 2}), pos({2, 2})},
        [](V v) { return 2.0 - v[0] * 3.0 + 1.0 / v[1] + (v[0] - 1.0) / 4.0 + (5.0 + v[1]); }},
       {"neg", {strided({3})}, [](V v) { return -v[0]; }},
+      {"mixed Var and Tensor operators",
+       {r({2, 3})},
+       [](V v) {
+         const Tensor t = tensor({0.5, -1.5, 2.0}, DType::f64),
+                      p = tensor({1.5, 0.75, 2.5}, DType::f64);
+         return (v[0] * t + t) * v[0] - (t - v[0]) / p + (v[0] + t) + p / (v[0] * v[0] + 1.0) -
+                (v[0] - p);
+       }},
       // unary
       {"exp", {r({2, 3})}, [](V v) { return exp(v[0]); }},
       {"log", {pos({2, 3})}, [](V v) { return log(v[0]); }},
@@ -44,6 +52,22 @@ std::vector<OpCase> op_table() {
       {"relu", {r({3, 4})}, [](V v) { return relu(v[0]); }},
       {"abs", {r({3, 4})}, [](V v) { return abs(v[0]); }},
       {"clamp", {r({3, 4})}, [](V v) { return clamp(v[0], -0.5, 0.7); }},
+      {"clamp_min", {r({3, 4})}, [](V v) { return clamp_min(v[0], -0.3); }},
+      {"clamp_max", {strided({3, 4})}, [](V v) { return clamp_max(v[0], 0.2); }},
+      {"log1p", {pos({2, 3})}, [](V v) { return log1p(v[0] - 0.9); }},
+      {"expm1", {r({2, 3})}, [](V v) { return expm1(v[0]); }},
+      {"sin", {strided({2, 3})}, [](V v) { return sin(v[0]); }},
+      {"cos", {transposed({2, 3})}, [](V v) { return cos(v[0]); }},
+      {"erf", {r({2, 3})}, [](V v) { return erf(v[0]); }},
+      {"round floor ceil",
+       {r({2, 3})},
+       [](V v) { return (round(v[0] * 3.0) + floor(v[0]) - ceil(v[0])) * v[0]; }},
+      {"silu", {r({2, 3})}, [](V v) { return silu(v[0]); }},
+      {"leaky_relu", {strided({3, 4})}, [](V v) { return leaky_relu(v[0], 0.2); }},
+      {"elu", {r({3, 4})}, [](V v) { return elu(v[0], 1.5); }},
+      {"softplus", {r({3, 4})}, [](V v) { return softplus(v[0], 2.0, 1.0); }},
+      {"gelu", {r({3, 4})}, [](V v) { return gelu(v[0]); }},
+      {"gelu tanh", {transposed({3, 4})}, [](V v) { return gelu(v[0], GeluApproximation::tanh); }},
       {"where", {r({2, 3}), r({3})}, [cond](V v) { return where(cond, v[0], v[1]); }},
       {"maximum", {r({2, 3}), r({3})}, [](V v) { return maximum(v[0], v[1]); }},
       {"minimum", {strided({2, 3}), r({2, 1})}, [](V v) { return minimum(v[0], v[1]); }},
@@ -54,11 +78,31 @@ std::vector<OpCase> op_table() {
        [](V v) {
          return sum(v[0], {0, 2});
        }},
+      {"sum_to",
+       {r({2, 3, 4})},
+       [](V v) {
+         return sum_to(v[0], {3, 1}) * 2.0;
+       }},
       {"sum keepdim", {r({2, 3, 4})}, [](V v) { return sum(v[0], {-1}, true); }},
       {"mean", {r({2, 3, 4})}, [](V v) { return mean(v[0], {1}); }},
       {"mean all", {transposed({3, 4})}, [](V v) { return mean(v[0]); }},
       {"max axis", {r({3, 4})}, [](V v) { return max(v[0], {1}); }},
       {"max all keepdim", {r({3, 4})}, [](V v) { return max(v[0], {}, true); }},
+      {"min axis", {strided({3, 4})}, [](V v) { return min(v[0], {0}); }},
+      {"min all", {r({3, 4})}, [](V v) { return min(v[0]); }},
+      {"var", {r({3, 4})}, [](V v) { return var(v[0], {1}); }},
+      {"var population keepdim",
+       {strided({2, 3, 4})},
+       [](V v) {
+         return var(v[0], {0, 2}, 0, true);
+       }},
+      {"stddev", {transposed({3, 4})}, [](V v) { return stddev(v[0]); }},
+      {"cumsum", {r({3, 4})}, [](V v) { return cumsum(v[0], 1); }},
+      {"cumsum axis 0", {strided({3, 2, 2})}, [](V v) { return cumsum(v[0], 0); }},
+      {"max with indices", {r({3, 4})}, [](V v) { return max_with_indices(v[0], 1).values; }},
+      {"min with indices keepdim",
+       {r({3, 4})},
+       [](V v) { return min_with_indices(v[0], 0, true).values; }},
       {"logsumexp", {r({3, 4})}, [](V v) { return logsumexp(v[0], {1}); }},
       {"logsumexp all", {strided({2, 3})}, [](V v) { return logsumexp(v[0]); }},
       {"softmax", {r({3, 4})}, [](V v) { return softmax(v[0], -1); }},
@@ -94,6 +138,16 @@ std::vector<OpCase> op_table() {
        [](V v) {
          return gather(v[0], 1, ids({0, 3, 1, 1, 2, 2}, {3, 2}));
        }},
+      {"index_add",
+       {strided({3, 2})},
+       [](V v) {
+         return index_add({4, 2}, 0, ids({3, 0, 3}), v[0]);
+       }},
+      {"scatter_add",
+       {r({3, 2})},
+       [](V v) {
+         return scatter_add({3, 4}, 1, ids({0, 3, 1, 1, 2, 0}, {3, 2}), v[0]);
+       }},
       // views and joins
       {"reshape",
        {r({2, 6})},
@@ -109,10 +163,17 @@ std::vector<OpCase> op_table() {
        }},
       {"transpose", {r({2, 3, 4})}, [](V v) { return transpose(v[0], 0, -1); }},
       {"slice step", {r({7, 3})}, [](V v) { return slice(v[0], 0, 1, 7, 2); }},
+      {"slice_scatter",
+       {transposed({3, 2})},
+       [](V v) {
+         return slice_scatter(v[0], {7, 2}, 0, 1, 7, 2);
+       }},
       {"narrow", {strided({3, 5})}, [](V v) { return narrow(v[0], 1, 1, 3); }},
       {"select",
        {r({3, 4})},
        [](V v) { return select(v[0], 1, 2) * slice(select(v[0], 0, 1), 0, 0, 3); }},
+      {"tril", {r({2, 3, 4})}, [](V v) { return tril(v[0]); }},
+      {"triu", {transposed({4, 3})}, [](V v) { return triu(v[0], 1) + tril(v[0], -1) * 2.0; }},
       {"expand",
        {r({3, 1})},
        [](V v) {
@@ -156,6 +217,18 @@ std::vector<OpCase> op_table() {
        [targets](V v) {
          return cross_entropy(v[0], targets.reshape({2, 2}), {Reduction::none});
        }},
+      {"cross_entropy weights smoothing",
+       {r({4, 5})},
+       [ignored](V v) {
+         const Tensor w = tensor({0.5, 1.0, 2.0, 1.5, 0.25}, DType::f64);
+         return cross_entropy(v[0], ignored, {.weight = w, .label_smoothing = 0.2});
+       }},
+      {"cross_entropy smoothing none",
+       {strided({4, 5})},
+       [targets](V v) {
+         return cross_entropy(v[0], targets,
+                              {.reduction = Reduction::none, .label_smoothing = 0.1});
+       }},
       {"nll_loss", {r({4, 5})}, [ignored](V v) { return nll_loss(log_softmax(v[0]), ignored); }},
       {"dropout",
        {r({3, 4})},
@@ -170,6 +243,18 @@ std::vector<OpCase> op_table() {
 TEST_CASE("every op passes gradcheck", "[ops][gradcheck]") {
   for (const OpCase& c : op_table()) {
     const GradcheckResult result = gradcheck(c.f, c.inputs);
+    INFO(c.name << ": " << result.report());
+    CHECK(result.ok);
+    CHECK(result.checked > 0);
+  }
+}
+
+// Second derivatives: the gradient each rule computes under create_graph, differentiated again,
+// against central differences of the first gradient (f64). Ops whose first gradient does not
+// depend on the inputs (linear ones) check that the second derivative is zero.
+TEST_CASE("every op passes gradgradcheck", "[ops][gradgradcheck]") {
+  for (const OpCase& c : op_table()) {
+    const GradcheckResult result = gradgradcheck(c.f, c.inputs);
     INFO(c.name << ": " << result.report());
     CHECK(result.ok);
     CHECK(result.checked > 0);

@@ -385,17 +385,24 @@ Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var&
                                                 : "fused_rnn_tanh";
   return record(
       op, std::move(f.out), std::span<const Var>(inputs), kSaveOut,
-      [kind, d, lstm, w0](BackwardCtx& ctx) {
-        Grads g = ctx.in_dtype(w0) == DType::f32
-                      ? backward<float>(kind, d, ctx, ctx.needs(0), ctx.dout)
-                      : backward<double>(kind, d, ctx, ctx.needs(0), ctx.dout);
-        if (g.dx.defined()) ctx.add(0, std::move(g.dx));
-        ctx.add(1, std::move(g.dh0));
-        if (lstm) ctx.add(2, std::move(g.dc0));
-        ctx.add(w0, std::move(g.dw_ih));
-        ctx.add(w0 + 1, std::move(g.dw_hh));
-        ctx.add(w0 + 2, std::move(g.db_ih));
-        ctx.add(w0 + 3, std::move(g.db_hh));
+      [kind, d, lstm, w0, op](auto& ctx) {
+        // The hand-written BPTT computes on Tensors only: no second derivatives through it.
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(ctx)>, GraphCtx>) {
+          fail(op,
+               ": the fused recurrent layer has a first-order backward only; for "
+               "create_graph (second derivatives) build the layer with fused = false");
+        } else {
+          Grads g = ctx.in_dtype(w0) == DType::f32
+                        ? backward<float>(kind, d, ctx, ctx.needs(0), ctx.dout)
+                        : backward<double>(kind, d, ctx, ctx.needs(0), ctx.dout);
+          if (g.dx.defined()) ctx.add(0, std::move(g.dx));
+          ctx.add(1, std::move(g.dh0));
+          if (lstm) ctx.add(2, std::move(g.dc0));
+          ctx.add(w0, std::move(g.dw_ih));
+          ctx.add(w0 + 1, std::move(g.dw_hh));
+          ctx.add(w0 + 2, std::move(g.db_ih));
+          ctx.add(w0 + 3, std::move(g.db_hh));
+        }
       },
       std::move(saved));
 }

@@ -17,9 +17,11 @@ void backward(const std::vector<Var>& roots, const std::vector<Tensor>& douts = 
               const BackwardOptions& options = {});
 
 // Like torch.autograd.grad: returns d(outputs)/d(inputs) without touching any grad(). An input
-// the outputs do not depend on gets zeros.
-std::vector<Tensor> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
-                         const std::vector<Tensor>& douts = {},
-                         const BackwardOptions& options = {});
+// the outputs do not depend on gets zeros; one that does not require a gradient is an error
+// unless options.allow_unused. With options.create_graph the results are differentiable:
+//   Var g = grad({loss}, {x}, {}, {.create_graph = true})[0];   // d loss / dx, with a graph
+//   Var hvp = grad({sum(g * v)}, {x})[0];                       // Hessian-vector product
+std::vector<Var> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
+                      const std::vector<Tensor>& douts = {}, const BackwardOptions& options = {});
 
 }  // namespace wengert

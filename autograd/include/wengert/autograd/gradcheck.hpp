@@ -1,6 +1,6 @@
-// gradcheck: compares the analytic gradient of f (one reverse sweep) with central finite
-// differences, in f64. For a non-scalar output, both sides differentiate sum(f(x) * w) for a fixed
-// random w, which checks every entry of the Jacobian-vector product.
+// gradcheck / gradgradcheck: compares the analytic gradient of f (one reverse sweep) with central
+// finite differences, in f64. For a non-scalar output, both sides differentiate sum(f(x) * w) for a
+// fixed random w, which checks every entry of the Jacobian-vector product.
 //   auto r = gradcheck([](const std::vector<Var>& v) { return tanh(matmul(v[0], v[1])); },
 //                      {normal({2, 3}, 0, 1, gen, DType::f64), normal({3, 4}, 0, 1, gen,
 //                      DType::f64)});
@@ -42,5 +42,12 @@ using GradcheckFn = std::function<Var(const std::vector<Var>&)>;
 // converted to f64. Each becomes a leaf with requires_grad; f must be deterministic.
 GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
                           const GradcheckOptions& options = {});
+
+// Like torch.autograd.gradgradcheck: checks the second derivatives of f, i.e. that the gradient
+// f's backward rules compute under create_graph is itself correctly differentiated. The analytic
+// side is a second reverse sweep through the graph of the first; the numeric side central
+// differences of the first gradient. Every op on the way needs a differentiable rule (node.hpp).
+GradcheckResult gradgradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
+                              const GradcheckOptions& options = {});
 
 }  // namespace wengert

@@ -8,10 +8,15 @@
 // of them the backward reads (`saves`), and the backward rule, right below the forward:
 //   Var tanh(const Var& x) {
 //     return record("tanh", tanh(x.value()), {x}, kSaveOut,
-//                   [](BackwardCtx& c) { c.add(0, c.dout * (1.0 - c.out() * c.out())); });
+//                   [](auto& c) { c.add(0, c.dout * (1.0 - c.out() * c.out())); });
 //   }
+// A rule taking `auto& c` is written once and runs twice over: on Tensors (BackwardCtx, plain
+// kernels, the ordinary first-order sweep) and on Vars (GraphCtx, every operation recorded) when
+// the sweep builds a graph of the gradient (create_graph), which makes second derivatives work.
+// A rule taking `BackwardCtx&` is first-order only: create_graph through it throws.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -25,6 +30,10 @@
 namespace wengert {
 
 class BackwardCtx;
+class GraphCtx;
+namespace detail {
+struct Sweep;
+}
 using BackwardFn = std::function<void(BackwardCtx&)>;
 using GradHook = std::function<Tensor(const Tensor&)>;  // see hooks.hpp
 
@@ -90,13 +99,15 @@ enum Saves : std::uint8_t {
 
 struct Node {
   Tensor value;
-  Tensor grad;  // accumulated gradient of a leaf; undefined until a backward reaches it
+  Tensor grad;     // accumulated gradient of a leaf; undefined until a backward reaches it
+  Var grad_graph;  // the same, as a differentiable value, after backward(create_graph = true)
   std::string name;
   bool requires_grad = false;
 
   // --- the tape entry (op == nullptr for a leaf or a constant) ---
   const char* op = nullptr;
-  bool released = false;  // swept by a backward without retain_graph: inputs and saved freed
+  bool released = false;        // swept by a backward without retain_graph: inputs and saved freed
+  bool differentiable = false;  // the rule also runs on Var (GraphCtx): create_graph may sweep it
   std::uint8_t saves = kSaveNone;
   std::uint32_t tape_id = 0;  // the recording thread's tape
   std::int64_t index = -1;    // position in recording order on that tape
@@ -121,8 +132,8 @@ struct Node {
   std::string describe() const;
 };
 
-// What a backward rule sees: the output gradient, the values it saved, and add() to pass
-// gradients on to its inputs.
+// What a backward rule sees in the ordinary (first-order) sweep: the output gradient, the values
+// it saved, and add() to pass gradients on to its inputs. All Tensors: plain kernels.
 class BackwardCtx {
  public:
   const Tensor& dout;  // d(loss)/d(output), the output's shape
@@ -132,6 +143,13 @@ class BackwardCtx {
   const Shape& in_shape(std::size_t i) const;  // always available
   DType in_dtype(std::size_t i) const;
   const Tensor& saved(std::size_t k) const;  // the k-th extra tensor given to record()
+  // A saved tensor that is a function of the inputs (softmax probabilities): as saved here; the
+  // GraphCtx recomputes it differentiably with `recompute`.
+  template <class F>
+  const Tensor& saved_or(std::size_t k, F&& /*recompute*/) const {
+    return saved(k);
+  }
+  Tensor constant(Tensor t) const { return t; }  // a tensor taking part in the rule's arithmetic
   std::size_t num_inputs() const { return node_.inputs.size(); }
   // Whether input i wants a gradient; skip computing it otherwise.
   bool needs(std::size_t i) const;
@@ -139,20 +157,91 @@ class BackwardCtx {
   // down to the input's shape here with sum_to, the one place broadcasting is undone.
   void add(std::size_t i, Tensor g);
 
-  BackwardCtx(const Tensor& dout, Node& node, void* sweep)
-      : dout(dout), node_(node), sweep_(sweep) {}
+  // Set when the sweep builds a graph (create_graph): the rule then runs on this instead.
+  GraphCtx* graph() const { return graph_; }
+
+  BackwardCtx(const Tensor& dout, Node& node, detail::Sweep& sweep, GraphCtx* graph = nullptr)
+      : dout(dout), node_(node), sweep_(sweep), graph_(graph) {}
 
  private:
+  friend class GraphCtx;
   Node& node_;
-  void* sweep_;
+  detail::Sweep& sweep_;
+  GraphCtx* graph_;
 };
 
+// The same interface on Var, used when the sweep builds a graph (create_graph): in(i) and out()
+// are the recorded values themselves, so what the rule computes is differentiable again.
+class GraphCtx {
+ public:
+  const Var& dout;
+
+  Var out() const;
+  Var in(std::size_t i) const;
+  const Shape& in_shape(std::size_t i) const { return tensors_.in_shape(i); }
+  DType in_dtype(std::size_t i) const { return tensors_.in_dtype(i); }
+  const Tensor& saved(std::size_t k) const { return tensors_.saved(k); }
+  template <class F>
+  Var saved_or(std::size_t /*k*/, F&& recompute) const {
+    return recompute();
+  }
+  Var constant(Tensor t) const { return Var(std::move(t)); }
+  std::size_t num_inputs() const { return tensors_.num_inputs(); }
+  bool needs(std::size_t i) const { return tensors_.needs(i); }
+  void add(std::size_t i, Var g);
+
+  GraphCtx(const Var& dout, std::shared_ptr<Node> self, const BackwardCtx& tensors)
+      : dout(dout), self_(std::move(self)), tensors_(tensors) {}
+
+ private:
+  std::shared_ptr<Node> self_;
+  const BackwardCtx& tensors_;
+};
+
+namespace detail {
+Var record_entry(const char* op, Tensor value,
+                 std::span<const std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
+                 BackwardFn backward, std::vector<Tensor> saved, bool differentiable);
+std::vector<std::reference_wrapper<const Var>> refs(std::span<const Var> inputs);
+
+// A rule written once for both contexts, called with the one the sweep needs.
+template <class Rule>
+BackwardFn twice_callable(Rule rule) {
+  return [rule = std::move(rule)](BackwardCtx& c) mutable {
+    if (GraphCtx* g = c.graph())
+      rule(*g);
+    else
+      rule(c);
+  };
+}
+}  // namespace detail
+
+template <class Rule>
+concept DifferentiableRule =
+    std::invocable<Rule&, BackwardCtx&> && std::invocable<Rule&, GraphCtx&>;
+
 // Records one tape entry on this thread's tape and returns its output. When grad mode is off or
-// no input requires a gradient, nothing is recorded and the result is a constant.
+// no input requires a gradient, nothing is recorded and the result is a constant. `op` must be a
+// string literal (or otherwise outlive the graph). See "Writing your own op" in README.md.
 Var record(const char* op, Tensor value,
            std::initializer_list<std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
            BackwardFn backward, std::vector<Tensor> saved = {});
 Var record(const char* op, Tensor value, std::span<const Var> inputs, std::uint8_t saves,
            BackwardFn backward, std::vector<Tensor> saved = {});
+// The same with a rule written once for Tensors and Vars (`[](auto& c) {...}`): differentiable
+// again under create_graph.
+template <DifferentiableRule Rule>
+Var record(const char* op, Tensor value,
+           std::initializer_list<std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
+           Rule rule, std::vector<Tensor> saved = {}) {
+  return detail::record_entry(op, std::move(value), {inputs.begin(), inputs.size()}, saves,
+                              detail::twice_callable(std::move(rule)), std::move(saved), true);
+}
+template <DifferentiableRule Rule>
+Var record(const char* op, Tensor value, std::span<const Var> inputs, std::uint8_t saves, Rule rule,
+           std::vector<Tensor> saved = {}) {
+  return detail::record_entry(op, std::move(value), detail::refs(inputs), saves,
+                              detail::twice_callable(std::move(rule)), std::move(saved), true);
+}
 
 }  // namespace wengert

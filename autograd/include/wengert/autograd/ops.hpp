@@ -4,7 +4,9 @@
 // shape with sum_to), so no rule below mentions it. "(composed)" ops have no rule of their own:
 // they are built from the others. Hand-written rules for numerics or speed name their composed
 // twin, which the tests check they agree with. Sources: src/ops_<family>.cpp, forward and backward
-// side by side.
+// side by side. Every rule is written once with these same ops (a generic lambda, node.hpp), so it
+// is differentiable again under create_graph: every op here has second derivatives
+// (gradgradcheck table in tests/autograd/test_ops.cpp).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +42,15 @@ Var operator*(const Var& x, double s);
 Var operator*(double s, const Var& x);
 Var operator/(const Var& x, double s);
 Var operator/(double s, const Var& x);
+// (composed) mixed operators: the Tensor is a constant (no gradient flows into it).
+Var operator+(const Var& a, const Tensor& b);
+Var operator+(const Tensor& a, const Var& b);
+Var operator-(const Var& a, const Tensor& b);
+Var operator-(const Tensor& a, const Var& b);
+Var operator*(const Var& a, const Tensor& b);
+Var operator*(const Tensor& a, const Var& b);
+Var operator/(const Var& a, const Tensor& b);
+Var operator/(const Tensor& a, const Var& b);
 
 // --- unary (ops_elementwise.cpp) ---
 Var exp(const Var& x);                          // y = e^x              dx = dy * y
@@ -50,6 +61,25 @@ Var sigmoid(const Var& x);                      // y = 1 / (1 + e^-x)   dx = dy 
 Var relu(const Var& x);                         // y = max(x, 0)        dx = dy * [y > 0]
 Var abs(const Var& x);                          // y = |x|              dx = dy * sign(x)
 Var clamp(const Var& x, double lo, double hi);  // y = min(max(x, lo), hi)   dx = dy * [lo <= x <= hi]
+Var clamp_min(const Var& x, double lo);         // (composed) clamp(x, lo, inf)
+Var clamp_max(const Var& x, double hi);         // (composed) clamp(x, -inf, hi)
+Var log1p(const Var& x);                        // y = ln(1 + x)        dx = dy / (1 + x)
+Var expm1(const Var& x);                        // y = e^x - 1          dx = dy * (y + 1)
+Var sin(const Var& x);                          // y = sin x            dx = dy * cos x
+Var cos(const Var& x);                          // y = cos x            dx = -dy * sin x
+Var erf(const Var& x);                          // y = erf x            dx = dy * 2 / sqrt(pi) * e^(-x^2)
+Var round(const Var& x);                        // halves to even       dx = 0 (as PyTorch)
+Var floor(const Var& x);                        //                      dx = 0
+Var ceil(const Var& x);                         //                      dx = 0
+
+// --- activations (ops_activation.cpp), all (composed) ---
+enum class GeluApproximation { none, tanh };
+Var silu(const Var& x);                                       // x * sigmoid(x)
+Var leaky_relu(const Var& x, double negative_slope = 0.01);   // x > 0 ? x : slope * x
+Var elu(const Var& x, double alpha = 1.0);                    // x > 0 ? x : alpha * expm1(x)
+Var softplus(const Var& x, double beta = 1.0, double threshold = 20.0);  // beta x > threshold ? x : log1p(e^(beta x)) / beta
+Var gelu(const Var& x, GeluApproximation approximate = GeluApproximation::none);  // x/2 (1 + erf(x/sqrt2)), or the tanh form
+
 // cond is a tensor (no gradient); all three broadcast together.
 Var where(const Tensor& cond, const Var& a, const Var& b);  // y = cond ? a : b   da = cond ? dy : 0   db = cond ? 0 : dy
 // Ties split the gradient evenly between a and b, like PyTorch.
@@ -58,8 +88,22 @@ Var minimum(const Var& a, const Var& b);  // da = dy * ([a < b] + [a == b] / 2) 
 
 // --- reductions; empty axes = all axes (ops_reduce.cpp) ---
 Var sum(const Var& x, const Axes& axes = {}, bool keepdim = false);        // dx = dy expanded to x's shape
+Var sum_to(const Var& x, const Shape& shape);                              // (composed) sum over the broadcast axes, reshape
 Var mean(const Var& x, const Axes& axes = {}, bool keepdim = false);       // (composed) sum(x) / n
 Var max(const Var& x, const Axes& axes = {}, bool keepdim = false);        // dx = dy * [x == y] / #ties (ties share, like torch.amax)
+Var min(const Var& x, const Axes& axes = {}, bool keepdim = false);        // (composed) -max(-x): ties share, like torch.amin
+// correction 1: unbiased (torch's default), 0: population
+Var var(const Var& x, const Axes& axes = {}, std::int64_t correction = 1, bool keepdim = false);  // (composed) sum((x - mean)^2) / (n - correction)
+Var stddev(const Var& x, const Axes& axes = {}, std::int64_t correction = 1, bool keepdim = false);  // (composed) sqrt(var); torch.std
+Var cumsum(const Var& x, std::int64_t axis);                               // (composed) x @ triu(ones) along axis
+// Like torch.max(x, dim): the values and their i64 indices (the first extremum); the gradient goes
+// to the returned index only (unlike max/min above, where ties share).
+struct ValuesIndices {
+  Var values;
+  Tensor indices;
+};
+ValuesIndices max_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // (composed) gather at argmax
+ValuesIndices min_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // (composed) gather at argmin
 Var logsumexp(const Var& x, const Axes& axes = {}, bool keepdim = false);  // dx = dy * e^(x - y)              twin: log(sum(exp(x)))
 Var softmax(const Var& x, std::int64_t axis = -1);                         // dx = y * (dy - sum(dy * y, axis))  twin: exp(x - logsumexp(x))
 Var log_softmax(const Var& x, std::int64_t axis = -1);                     // dx = dy - e^y * sum(dy, axis)      twin: x - logsumexp(x)
@@ -70,6 +114,9 @@ Var matmul(const Var& a, const Var& b);                                  // da =
 // index is i64 of any shape; embedding lookup is index_select(weight, 0, ids).
 Var index_select(const Var& x, std::int64_t axis, const Tensor& index);  // dx = index_add(x.shape, axis, index, dy)
 Var gather(const Var& x, std::int64_t axis, const Tensor& index);        // dx = scatter_add(x.shape, axis, index, dy)
+// Their adjoints (the backward rules above use them, so they are differentiable too):
+Var index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Var& src);    // dsrc = index_select(dy, axis, index)
+Var scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Var& src);  // dsrc = gather(dy, axis, index)
 
 // --- views and joins: the gradient goes back into the viewed layout (ops_shape.cpp) ---
 Var reshape(const Var& x, const Shape& shape);                        // dx = dy.reshape(x.shape)
@@ -82,8 +129,13 @@ Var narrow(const Var& x, std::int64_t axis, std::int64_t start,
            std::int64_t length);                                      // (composed) slice
 Var select(const Var& x, std::int64_t axis, std::int64_t index);      // dx = 0, dx[.., index, ..] = dy
 Var expand(const Var& x, const Shape& shape);                         // dx = sum_to(dy, x.shape)
+// zeros of `shape` with src at [start:stop:step] along axis: the adjoint of slice (its backward)
+Var slice_scatter(const Var& src, const Shape& shape, std::int64_t axis, std::int64_t start,
+                  std::int64_t stop, std::int64_t step = 1);          // dsrc = slice(dy, axis, start, stop, step)
 Var squeeze(const Var& x, std::int64_t axis);                         // (composed) reshape
 Var unsqueeze(const Var& x, std::int64_t axis);                       // (composed) reshape
+Var tril(const Var& x, std::int64_t diagonal = 0);                   // (composed) x * [j - i <= diagonal] on the last two axes
+Var triu(const Var& x, std::int64_t diagonal = 0);                   // (composed) x * [j - i >= diagonal]
 Var concat(const std::vector<Var>& parts, std::int64_t axis = 0);     // dparts[i] = dy.narrow(axis, offset_i, size_i)
 Var stack(const std::vector<Var>& parts, std::int64_t axis = 0);      // (composed) concat of unsqueeze
 std::vector<Var> split(const Var& x, std::int64_t size, std::int64_t axis = 0);                       // (composed) slice
@@ -95,6 +147,9 @@ enum class Reduction { mean, sum, none };
 struct LossOptions {
   Reduction reduction = Reduction::mean;  // mean: over the targets that are not ignored
   std::int64_t ignore_index = -100;       // targets equal to this contribute nothing
+  // cross_entropy only, with PyTorch's semantics (then computed by the composed twin):
+  Tensor weight = Tensor();               // [C] class weights: row i counts w[t_i]; mean divides by sum w[t_i]
+  double label_smoothing = 0.0;  // eps: loss_i = (1 - eps) nll_i + eps / C * sum_c w_c (-log p_ic)
 };
 // Scores [N, C] (or [..., C]), targets i64 [N] (or [...]) in [0, C).
 // Fused, one pass:  y = mean_i(logsumexp(x_i) - x_i[t_i])   dx = (softmax(x) - one_hot(t)) * dy / count

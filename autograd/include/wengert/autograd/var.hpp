@@ -16,8 +16,14 @@ namespace wengert {
 struct Node;
 
 struct BackwardOptions {
+  // Record the sweep itself, so the gradients are differentiable Vars (second derivatives,
+  // gradient penalties). Every rule on the way must be differentiable (see node.hpp); implies
+  // retain_graph, as the new graph reads the swept values.
+  bool create_graph = false;
   // Keep the swept entries and their saved tensors, so backward can run through them again.
   bool retain_graph = false;
+  // grad() only: an input that does not require a gradient gets zeros instead of an error.
+  bool allow_unused = false;
 };
 
 class Var {
@@ -37,6 +43,10 @@ class Var {
   Tensor& mutable_value() const;
   Tensor& mutable_grad() const;
   void zero_grad() const;  // grad() becomes undefined again (like PyTorch's set_to_none)
+  // After backward(create_graph = true): the accumulated gradient as a Var whose graph reaches
+  // back to the leaves (differentiate it again); otherwise grad() as a constant. Like PyTorch,
+  // this graph refers to the leaf itself: zero_grad() breaks that cycle and frees it.
+  Var differentiable_grad() const;
   bool requires_grad() const;
   bool is_leaf() const;             // not the output of a recorded op
   std::string_view op() const;      // the op that recorded it, or "leaf"

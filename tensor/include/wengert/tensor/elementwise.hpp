@@ -39,6 +39,15 @@ Tensor sigmoid(const Tensor& x);  // 1 / (1 + exp(-x))
 Tensor relu(const Tensor& x);
 Tensor sign(const Tensor& x);
 Tensor clamp(const Tensor& x, double lo, double hi);
+// Scalar loops over <cmath> (exact, not SIMD): for the autograd's activation ops.
+Tensor log1p(const Tensor& x);  // log(1 + x), accurate for small x
+Tensor expm1(const Tensor& x);  // exp(x) - 1, accurate for small x
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor erf(const Tensor& x);
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor round(const Tensor& x);  // halves to even, like torch.round
 
 // --- operators ---
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

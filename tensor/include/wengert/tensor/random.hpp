@@ -26,5 +26,13 @@ class Generator {
 Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType dtype = DType::f32);
 Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen,
               DType dtype = DType::f32);
+// i64 integers uniform in [lo, hi).
+Tensor randint(std::int64_t lo, std::int64_t hi, const Shape& shape, Generator& gen);
+// 1 with probability probs[...] (each in [0, 1]), else 0; probs' shape and dtype.
+Tensor bernoulli(const Tensor& probs, Generator& gen);
+// Like torch.multinomial: rows of non-negative weights [C] or [N, C] (need not sum to 1) ->
+// i64 class indices [num_samples] or [N, num_samples]; without replacement no class repeats.
+Tensor multinomial(const Tensor& weights, std::int64_t num_samples, bool replacement,
+                   Generator& gen);
 
 }  // namespace wengert
