@@ -3,7 +3,9 @@
 // LSTM layers (hidden H) -> linear decoder (V), batch B = 32, T = 35 steps. One iteration is one
 // training step: forward, cross_entropy, backward, clip_grad_norm(0.25), SGD update; throughput
 // is reported as tokens/s (items_per_second, B * T tokens per iteration). BM_rnn_infer is the
-// forward (recurrent layers + decoder logits) under NoGradGuard.
+// forward (recurrent layers + decoder logits) under NoGradGuard. BM_rnn_layer times one fused
+// nn::Recurrent layer alone (forward and backward of sum(output), token ids in), unidirectional
+// (D:1) next to its bidirectional twin (D:2), whose cost should stay within 2.1x.
 // tokens_per_cpu_s divides by the process's CPU time instead of wall time.
 // maxrss_MiB is the process's peak resident memory so far (getrusage); run one benchmark alone to
 // read a training process's peak, e.g.
@@ -140,6 +142,22 @@ void BM_rnn_infer(benchmark::State& state, CellKind kind, std::int64_t H, std::i
   report(state, cpu_start);
 }
 
+void BM_rnn_layer(benchmark::State& state, CellKind kind, std::int64_t H, bool bidirectional,
+                  int threads) {
+  omp_set_num_threads(threads);
+  Generator gen(1);
+  nn::Recurrent layer(kind, kVocab, H, 1, gen, {.bidirectional = bidirectional});
+  const Batch batch = random_batch(gen);
+  const double cpu_start = cpu_seconds();
+  for (auto _ : state) {
+    layer.zero_grad();
+    const Var loss = sum(layer.forward(batch.x).output);
+    loss.backward();
+    benchmark::DoNotOptimize(loss.value().data<float>());
+  }
+  report(state, cpu_start);
+}
+
 // Registered by hand to give readable names: BM_rnn_train/lstm/H:256/L:1/thr:2.
 struct Register {
   Register() {
@@ -164,6 +182,18 @@ struct Register {
             ->UseRealTime()
             ->MinTime(1.0);
       }
+    for (CellKind kind : {CellKind::rnn_tanh, CellKind::gru, CellKind::lstm})
+      for (int directions : {1, 2})
+        for (int threads : {1, 2}) {
+          const std::string name = "BM_rnn_layer/" + std::string(nn::cell_kind_name(kind)) +
+                                   "/H:256/D:" + std::to_string(directions) +
+                                   "/thr:" + std::to_string(threads);
+          benchmark::RegisterBenchmark(name.c_str(), BM_rnn_layer, kind, std::int64_t{256},
+                                       directions == 2, threads)
+              ->Unit(benchmark::kMillisecond)
+              ->UseRealTime()
+              ->MinTime(1.0);
+        }
   }
 } const register_rnn_benchmarks;
 

@@ -128,7 +128,8 @@ int main() {
 
   CharModel<Stack> mine(V, make_stack(16, H, gen, DType::f32), H, gen);
   std::cout << mine.summary();
-  CharModel<nn::GRU> gru(V, std::make_shared<nn::GRU>(16, H, 2, gen, 0.1), H, gen);
+  CharModel<nn::GRU> gru(
+      V, std::make_shared<nn::GRU>(16, H, 2, gen, nn::RecurrentOptions{.dropout = 0.1}), H, gen);
   const double a = train("minimal gated cell (CellStack)", mine, ids, gen);
   const double b = train("built-in GRU (fused)", gru, ids, gen);
   const double uniform = std::log(static_cast<double>(V));

@@ -3,9 +3,12 @@
 
 Run by hand (CI does not need torch):  /usr/bin/python3 scripts/make_nn_fixtures.py
 Each fixture is one JSON file in tests/nn/fixtures/: a config plus named tensors, each
-{"shape": [...], "data": [flat row-major f64 values]}. For the recurrent layers:
-  inputs   x [T,B,I], h0 [L,B,H], c0 [L,B,H] (LSTM), the weights named as in torch.nn.RNN/GRU/LSTM
-  outputs  output [T,B,H], h_n [L,B,H], c_n [L,B,H] (LSTM), loss
+{"shape": [...], "data": [flat row-major f64 values]}. For the recurrent layers (options bias,
+batch_first and bidirectional in the config; D = 2 directions when bidirectional, else 1):
+  inputs   x [T,B,I] ([B,T,I] when batch_first), h0 [L*D,B,H], c0 [L*D,B,H] (LSTM), the weights
+           named as in torch.nn.RNN/GRU/LSTM (..._reverse for the reverse direction, no bias_*
+           when bias=False)
+  outputs  output [T,B,D*H] ([B,T,D*H]), h_n [L*D,B,H], c_n [L*D,B,H] (LSTM), loss
   grads    "grad.<name>" for x, h0, c0 and every weight, of the scalar
            loss = sum(output * proj_output) + sum(h_n * proj_h) + sum(c_n * proj_c)
 For Linear + cross-entropy: x [N,in], targets [N], weight, bias, logits, loss and the grads.
@@ -34,22 +37,27 @@ def write(name, config, tensors):
     print(f"{path}: {os.path.getsize(path)} bytes")
 
 
-def recurrent(name, kind, layers, seed, T=3, B=2, I=3, H=4):
+def recurrent(name, kind, layers, seed, T=3, B=2, I=3, H=4, bias=True, batch_first=False,
+              bidirectional=False):
     torch.manual_seed(seed)
+    options = {"bias": bias, "batch_first": batch_first, "bidirectional": bidirectional}
     if kind in ("rnn_tanh", "rnn_relu"):
-        m = torch.nn.RNN(I, H, layers, nonlinearity=kind[4:])
+        m = torch.nn.RNN(I, H, layers, nonlinearity=kind[4:], **options)
     elif kind == "gru":
-        m = torch.nn.GRU(I, H, layers)
+        m = torch.nn.GRU(I, H, layers, **options)
     else:
-        m = torch.nn.LSTM(I, H, layers)
+        m = torch.nn.LSTM(I, H, layers, **options)
     m = m.double()
     lstm = kind == "lstm"
-    x = torch.randn(T, B, I, dtype=torch.float64, requires_grad=True)
-    h0 = (0.5 * torch.randn(layers, B, H, dtype=torch.float64)).requires_grad_()
-    c0 = (0.5 * torch.randn(layers, B, H, dtype=torch.float64)).requires_grad_()
-    proj_output = torch.randn(T, B, H, dtype=torch.float64)
-    proj_h = torch.randn(layers, B, H, dtype=torch.float64)
-    proj_c = torch.randn(layers, B, H, dtype=torch.float64)
+    D = 2 if bidirectional else 1
+    x_shape = (B, T, I) if batch_first else (T, B, I)
+    out_shape = (B, T, D * H) if batch_first else (T, B, D * H)
+    x = torch.randn(*x_shape, dtype=torch.float64, requires_grad=True)
+    h0 = (0.5 * torch.randn(layers * D, B, H, dtype=torch.float64)).requires_grad_()
+    c0 = (0.5 * torch.randn(layers * D, B, H, dtype=torch.float64)).requires_grad_()
+    proj_output = torch.randn(*out_shape, dtype=torch.float64)
+    proj_h = torch.randn(layers * D, B, H, dtype=torch.float64)
+    proj_c = torch.randn(layers * D, B, H, dtype=torch.float64)
     if lstm:
         output, (h_n, c_n) = m(x, (h0, c0))
     else:
@@ -74,7 +82,7 @@ def recurrent(name, kind, layers, seed, T=3, B=2, I=3, H=4):
     for pname, p in m.named_parameters():
         tensors["grad." + pname] = p.grad
     config = {"kind": kind, "input_size": I, "hidden_size": H, "num_layers": layers,
-              "seq_len": T, "batch": B}
+              "seq_len": T, "batch": B, **options}
     write(name, config, tensors)
 
 
@@ -118,6 +126,13 @@ def main():
     recurrent("gru_l2", "gru", 2, seed=6)
     recurrent("lstm_l1", "lstm", 1, seed=7)
     recurrent("lstm_l2", "lstm", 2, seed=8)
+    # The layer options, each on a 2-layer stack (the second layer's input is D*H wide).
+    for i, kind in enumerate(("rnn_tanh", "gru", "lstm")):
+        recurrent(kind + "_nobias_l2", kind, 2, seed=20 + i, bias=False)
+        recurrent(kind + "_batch_first_l2", kind, 2, seed=30 + i, batch_first=True)
+        recurrent(kind + "_bidir_l2", kind, 2, seed=40 + i, T=4, bidirectional=True)
+        recurrent(kind + "_bidir_nobias_batch_first_l2", kind, 2, seed=50 + i, T=4, bias=False,
+                  batch_first=True, bidirectional=True)
     linear_cross_entropy(seed=9)
     layer_norm("layer_norm_1d", (4, 3, 6), [6], seed=10)
     layer_norm("layer_norm_2d", (5, 3, 4), [3, 4], seed=11)

@@ -126,10 +126,10 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
     at.data_rng_at_epoch_start = data_rng;
     at.dropout_rng_at_epoch_start = dropout_rng;
   } else if (at.batch > 0) {
-    for (std::size_t l = 0; l < state_.h.size(); ++l)
-      carried.emplace_back("h." + std::to_string(l), state_.h[l].value());
-    for (std::size_t l = 0; l < state_.c.size(); ++l)
-      carried.emplace_back("c." + std::to_string(l), state_.c[l].value());
+    // One tensor per layer on disk (the file format predates the [L, B, H] state).
+    for (const auto& [prefix, v] : {std::pair{"h.", state_.h}, std::pair{"c.", state_.c}})
+      for (std::int64_t l = 0; v.defined() && l < v.size(0); ++l)
+        carried.emplace_back(prefix + std::to_string(l), v.value()[l].contiguous());
   }
   nlohmann::json j = {{"format", "wengert.lm.checkpoint"},
                       {"version", 1},
@@ -218,32 +218,33 @@ void Trainer::load_checkpoint(const fs::path& dir) {
   for (const fs::path& file :
        {dir / "model.safetensors", nn::optimizer_state_path(dir / "model.safetensors")})
     detail::check_finite(file, nn::load_safetensors(file).tensors);
-  nn::RecurrentState carried;
+  std::vector<Tensor> carried_h, carried_c;  // per layer, stacked to [L, B, H] below
   for (const auto& [name, value] : state_file.tensors) {
-    check(name == "h." + std::to_string(carried.h.size()) ||
-              name == "c." + std::to_string(carried.c.size()),
+    check(name == "h." + std::to_string(carried_h.size()) ||
+              name == "c." + std::to_string(carried_c.size()),
           "checkpoint: ", (dir / "state.safetensors").string(), ": unexpected state '", name,
           "' (expected h.<layer> and c.<layer> in layer order)");
-    (name.starts_with("c.") ? carried.c : carried.h).push_back(Var(value));
+    (name.starts_with("c.") ? carried_c : carried_h).push_back(value);
   }
   if (at.batch > 0 && train_.partition == Partition::sequential) {
     const auto layers = static_cast<std::size_t>(model_->config().layers);
     const bool lstm = model_->config().cell == nn::CellKind::lstm;
-    check(carried.h.size() == layers && carried.c.size() == (lstm ? layers : 0),
+    check(carried_h.size() == layers && carried_c.size() == (lstm ? layers : 0),
           "checkpoint: ", (dir / "state.safetensors").string(), ": expected the state of ", layers,
           " layers");
-    for (const Var& h : carried.h) {
-      check(h.shape() == Shape{train_.batch, model_->config().hidden},
-            "checkpoint: ", (dir / "state.safetensors").string(), ": state has shape ",
-            shape_str(h.shape()));
-    }
+    for (const auto* part : {&carried_h, &carried_c})
+      for (const Tensor& v : *part)
+        check(v.shape() == Shape{train_.batch, model_->config().hidden},
+              "checkpoint: ", (dir / "state.safetensors").string(), ": state has shape ",
+              shape_str(v.shape()));
   }
   nn::load_checkpoint(dir / "model.safetensors", *model_, *optimizer_);  // all-or-nothing
   optimizer_->set_lr(train_.lr);  // the lr comes from the run's config, never from the file
   position_ = at;
   data_rng_.set_state(data_rng);
   dropout_rng_.set_state(dropout_rng);
-  state_ = std::move(carried);
+  state_ = {carried_h.empty() ? Var() : Var(stack(carried_h, 0)),
+            carried_c.empty() ? Var() : Var(stack(carried_c, 0))};
   pending_loss_ = Var();
   history_ = std::move(history);
 }

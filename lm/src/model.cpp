@@ -15,9 +15,9 @@ LanguageModel::LanguageModel(const ModelConfig& config, Generator& gen) : config
     embedding_ = register_module(
         "embedding", std::make_shared<nn::Embedding>(config.vocab_size, config.embedding, gen));
   }
-  rnn_ =
-      register_module("rnn", std::make_shared<nn::Recurrent>(config.cell, input_size, config.hidden,
-                                                             config.layers, gen, config.dropout));
+  rnn_ = register_module(
+      "rnn", std::make_shared<nn::Recurrent>(config.cell, input_size, config.hidden, config.layers,
+                                             gen, nn::RecurrentOptions{.dropout = config.dropout}));
   decoder_ = register_module(
       "decoder", std::make_shared<nn::SoftmaxDecoder>(config.hidden, config.vocab_size, gen));
 }

@@ -25,10 +25,7 @@ Var scale_gradient(const Var& x, double factor) {
 }
 
 nn::RecurrentState scale_gradient(const nn::RecurrentState& state, double factor) {
-  nn::RecurrentState out;
-  for (const Var& h : state.h) out.h.push_back(scale_gradient(h, factor));
-  for (const Var& c : state.c) out.c.push_back(scale_gradient(c, factor));
-  return out;
+  return {scale_gradient(state.h, factor), scale_gradient(state.c, factor)};
 }
 
 }  // namespace wengert::lm

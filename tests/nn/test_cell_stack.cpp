@@ -47,17 +47,14 @@ void copy_weights(const Recurrent& rnn, const CellStack<C>& stack) {
 TEST_CASE("CellStack of LSTMCells equals the composed and fused LSTM, dropout and state included",
           "[cell_stack]") {
   Generator gen(11);
-  LSTM rnn(3, 4, 2, gen, /*dropout=*/0.3, DType::f64);
+  LSTM rnn(3, 4, 2, gen, {.dropout = 0.3, .dtype = DType::f64});
   CellStack<LSTMCell> stack({std::make_shared<LSTMCell>(3, 4, gen, DType::f64),
                              std::make_shared<LSTMCell>(4, 4, gen, DType::f64)},
                             0.3);
   copy_weights(rnn, stack);
   const Tensor x = normal({5, 2, 3}, 0, 1, gen, DType::f64);
-  RecurrentState s0;
-  for (int l = 0; l < 2; ++l) {
-    s0.h.emplace_back(normal({2, 4}, 0, 1, gen, DType::f64));
-    s0.c.emplace_back(normal({2, 4}, 0, 1, gen, DType::f64));
-  }
+  const RecurrentState s0{Var(normal({2, 2, 4}, 0, 1, gen, DType::f64)),
+                          Var(normal({2, 2, 4}, 0, 1, gen, DType::f64))};
   for (const bool fused : {false, true}) {
     INFO("fused " << fused);
     rnn.fused = fused;
@@ -66,11 +63,9 @@ TEST_CASE("CellStack of LSTMCells equals the composed and fused LSTM, dropout an
     const auto a = rnn.forward(xa, s0, ga);
     const auto b = stack.forward(xb, s0, gb);
     CHECK(max_abs_diff(a.output.value(), b.output.value()) < 1e-12);
-    REQUIRE(b.state.c.size() == 2);
-    for (int l = 0; l < 2; ++l) {
-      CHECK(max_abs_diff(a.state.h[l].value(), b.state.h[l].value()) < 1e-12);
-      CHECK(max_abs_diff(a.state.c[l].value(), b.state.c[l].value()) < 1e-12);
-    }
+    REQUIRE(b.state.c.shape() == Shape{2, 2, 4});
+    CHECK(max_abs_diff(a.state.h.value(), b.state.h.value()) < 1e-12);
+    CHECK(max_abs_diff(a.state.c.value(), b.state.c.value()) < 1e-12);
     rnn.zero_grad();
     stack.zero_grad();
     sum(a.output * a.output).backward();
@@ -96,8 +91,9 @@ TEST_CASE("CellStack runs a user cell like a hand-written loop and passes gradch
     h1 = l1->step(h0, {h1, Var()}).h;
     CHECK(max_abs_diff(select(out.output, 0, t).value(), h1.value()) < 1e-14);
   }
-  CHECK(out.state.c.empty());
-  CHECK(max_abs_diff(out.state.h[0].value(), h0.value()) < 1e-14);
+  CHECK(!out.state.c.defined());
+  CHECK(max_abs_diff(out.state.h.value()[0], h0.value()) < 1e-14);
+  CHECK(max_abs_diff(out.state.h.value()[1], h1.value()) < 1e-14);
 
   const auto r = gradcheck([&](const std::vector<Var>& in) { return stack.forward(in[0]).output; },
                            {normal({3, 2, 3}, 0, 1, gen, DType::f64)});
@@ -109,12 +105,15 @@ TEST_CASE("CellStack runs a user cell like a hand-written loop and passes gradch
   CHECK_THROWS_WITH(dropped.forward(x), Contains("CellStack") && Contains("Generator"));
   dropped.eval();
   CHECK(max_abs_diff(dropped.forward(x).output.value(), out.output.value()) == 0.0);
-  CHECK_THROWS_WITH(stack.forward(x, RecurrentState{{h0}, {}}), Contains("one h per layer (2)"));
+  CHECK_THROWS_WITH(stack.forward(x, RecurrentState{unsqueeze(h0, 0), Var()}),
+                    Contains("CellStack") && Contains("state.h must be [2, 2, 4]"));
+  CHECK_THROWS_WITH(CellStack<MinimalGated>({l0, std::make_shared<MinimalGated>(4, 5, gen)}),
+                    Contains("layer 1 has hidden size 5"));
 }
 
 TEST_CASE("Recurrent::forward needs no Generator unless dropout is active", "[cell_stack]") {
   Generator gen(13);
-  GRU gru(3, 4, 2, gen, 0.2);
+  GRU gru(3, 4, 2, gen, {.dropout = 0.2});
   const Var x(normal({3, 2, 3}, 0, 1, gen));
   CHECK_THROWS_WITH(gru.forward(x), Contains("GRU") && Contains("dropout 0.2"));
   gru.eval();

@@ -16,9 +16,15 @@ namespace {
 using namespace wengert;
 using nn::CellKind;
 
-// The inputs of one layer in fused_recurrent_layer's order: x, h0, [c0], w_ih, w_hh, b_ih, b_hh.
+// The options of one call: the time direction, and whether the layer has biases.
+struct Variant {
+  bool reverse = false, bias = true;
+};
+
+// The inputs of one layer in fused_recurrent_layer's order: x, h0, [c0], w_ih, w_hh, [b_ih, b_hh].
 std::vector<Tensor> make_inputs(CellKind kind, std::int64_t T, std::int64_t B, std::int64_t I,
-                                std::int64_t H, DType dt, std::uint64_t seed) {
+                                std::int64_t H, DType dt, std::uint64_t seed,
+                                Variant variant = {}) {
   Generator gen(seed);
   const std::int64_t GH = nn::gate_count(kind) * H;
   std::vector<Tensor> in{normal({T, B, I}, 0, 1, gen, dt), normal({B, H}, 0, 0.5, gen, dt)};
@@ -27,31 +33,42 @@ std::vector<Tensor> make_inputs(CellKind kind, std::int64_t T, std::int64_t B, s
   const double k = 1.5 / std::sqrt(double(H));
   for (const Shape& s : {Shape{GH, I}, Shape{GH, H}, Shape{GH}, Shape{GH}})
     in.push_back(uniform(s, -k, k, gen, dt));
+  if (!variant.bias) in.resize(in.size() - 2);
   return in;
 }
 
-Var fused(CellKind kind, const std::vector<Var>& v) {
-  if (kind == CellKind::lstm)
-    return nn::fused_recurrent_layer(kind, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
-  return nn::fused_recurrent_layer(kind, v[0], v[1], Var(), v[2], v[3], v[4], v[5]);
+// The biases of the inputs v (undefined when the layer has none).
+std::pair<Var, Var> biases(CellKind kind, const std::vector<Var>& v) {
+  const std::size_t w = kind == CellKind::lstm ? 3 : 2;
+  if (v.size() == w + 2) return {Var(), Var()};
+  return {v[w + 2], v[w + 3]};
 }
 
-// The composed reference: one cell per step, PyTorch's equations, gate blocks cut with narrow.
-Var composed(CellKind kind, const std::vector<Var>& v) {
+Var fused(CellKind kind, const std::vector<Var>& v, bool reverse = false) {
+  const auto [b_ih, b_hh] = biases(kind, v);
+  if (kind == CellKind::lstm)
+    return nn::fused_recurrent_layer(kind, v[0], v[1], v[2], v[3], v[4], b_ih, b_hh, reverse);
+  return nn::fused_recurrent_layer(kind, v[0], v[1], Var(), v[2], v[3], b_ih, b_hh, reverse);
+}
+
+// The composed reference: one cell per step, PyTorch's equations, gate blocks cut with narrow;
+// reverse runs t = T - 1 down to 0 and returns the states in time order.
+Var composed(CellKind kind, const std::vector<Var>& v, bool reverse = false) {
   const bool lstm = kind == CellKind::lstm;
   const Var& x = v[0];
   Var h = v[1];
   Var c = lstm ? v[2] : Var();
   const std::size_t w = lstm ? 3 : 2;
   const Var w_ih_t = transpose(v[w], 0, 1), w_hh_t = transpose(v[w + 1], 0, 1);
-  const Var& b_ih = v[w + 2];
-  const Var& b_hh = v[w + 3];
-  const std::int64_t H = h.size(1);
+  const auto [b_ih, b_hh] = biases(kind, v);
+  const auto add_bias = [](const Var& y, const Var& b) { return b.defined() ? y + b : y; };
+  const std::int64_t H = h.size(1), T = x.size(0);
   auto block = [H](const Var& g, std::int64_t k) { return narrow(g, 1, k * H, H); };
-  std::vector<Var> hs;
-  for (std::int64_t t = 0; t < x.size(0); ++t) {
-    const Var gx = matmul(select(x, 0, t), w_ih_t) + b_ih;  // [B, G*H]
-    const Var gh = matmul(h, w_hh_t) + b_hh;
+  std::vector<Var> hs(static_cast<std::size_t>(T));
+  for (std::int64_t s = 0; s < T; ++s) {
+    const std::int64_t t = reverse ? T - 1 - s : s;
+    const Var gx = add_bias(matmul(select(x, 0, t), w_ih_t), b_ih);  // [B, G*H]
+    const Var gh = add_bias(matmul(h, w_hh_t), b_hh);
     switch (kind) {
       case CellKind::rnn_tanh:
         h = tanh(gx + gh);
@@ -75,7 +92,7 @@ Var composed(CellKind kind, const std::vector<Var>& v) {
         break;
       }
     }
-    hs.push_back(h);
+    hs[static_cast<std::size_t>(t)] = h;
   }
   if (lstm) hs.push_back(c);
   return stack(hs, 0);
@@ -102,13 +119,15 @@ const std::vector<CellKind> kAllKinds{CellKind::rnn_tanh, CellKind::rnn_relu, Ce
                                       CellKind::lstm};
 
 void check_against_composed(CellKind kind, std::int64_t T, std::int64_t B, std::int64_t I,
-                            std::int64_t H) {
-  INFO(nn::cell_kind_name(kind) << " T=" << T << " B=" << B << " I=" << I << " H=" << H);
-  const std::vector<Tensor> in = make_inputs(kind, T, B, I, H, DType::f32, 42 + T + H);
+                            std::int64_t H, Variant variant = {}) {
+  INFO(nn::cell_kind_name(kind) << " T=" << T << " B=" << B << " I=" << I << " H=" << H
+                                << " reverse=" << variant.reverse << " bias=" << variant.bias);
+  const std::vector<Tensor> in = make_inputs(kind, T, B, I, H, DType::f32, 42 + T + H, variant);
   Generator gen(7);
   const Tensor proj = normal({kind == CellKind::lstm ? T + 1 : T, B, H}, 0, 1, gen);
-  const ValueGrads a = run([kind](const auto& v) { return fused(kind, v); }, in, proj);
-  const ValueGrads b = run([kind](const auto& v) { return composed(kind, v); }, in, proj);
+  const bool rev = variant.reverse;
+  const ValueGrads a = run([kind, rev](const auto& v) { return fused(kind, v, rev); }, in, proj);
+  const ValueGrads b = run([kind, rev](const auto& v) { return composed(kind, v, rev); }, in, proj);
   REQUIRE(a.value.shape() == b.value.shape());
   CHECK(allclose(a.value, b.value, 1e-5, 1e-5));
   const char* names[] = {"x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"};
@@ -125,6 +144,18 @@ void check_against_composed(CellKind kind, std::int64_t T, std::int64_t B, std::
 TEST_CASE("fused_recurrent_layer equals the composed cells, f32", "[nn][fused]") {
   for (CellKind kind : kAllKinds)
     for (std::int64_t T : {1, 5}) check_against_composed(kind, T, 3, 5, 7);
+}
+
+TEST_CASE("fused_recurrent_layer: reverse direction and no biases equal the composed cells",
+          "[nn][fused]") {
+  for (CellKind kind : kAllKinds)
+    for (const Variant variant : {Variant{true, true}, Variant{false, false}, Variant{true, false}})
+      for (std::int64_t T : {1, 5}) check_against_composed(kind, T, 3, 5, 7, variant);
+  // The reverse direction split between two threads.
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(2);
+  check_against_composed(CellKind::gru, 3, 24, 3, 160, {true, true});
+  omp_set_num_threads(threads);
 }
 
 TEST_CASE("fused_recurrent_layer: SIMD batches, tails, partial panels and threads", "[nn][fused]") {
@@ -146,6 +177,12 @@ TEST_CASE("fused_recurrent_layer passes gradcheck in f64", "[nn][fused]") {
     const GradcheckResult r = gradcheck([kind](const auto& v) { return fused(kind, v); }, in);
     INFO(r.report());
     CHECK(r.ok);
+    // reverse, without biases
+    const std::vector<Tensor> nb = make_inputs(kind, 3, 2, 3, 4, DType::f64, 12, {true, false});
+    const GradcheckResult rr =
+        gradcheck([kind](const auto& v) { return fused(kind, v, true); }, nb);
+    INFO(rr.report());
+    CHECK(rr.ok);
   }
 }
 
@@ -178,6 +215,9 @@ TEST_CASE("fused_recurrent_layer: shape errors name the shapes", "[nn][fused]") 
   CHECK_THROWS_WITH(
       nn::fused_recurrent_layer(CellKind::gru, v[1], v[1], Var(), v[2], v[3], v[4], v[5]),
       Catch::Contains("x must be [T, B, I]"));
+  CHECK_THROWS_WITH(
+      nn::fused_recurrent_layer(CellKind::gru, v[0], v[1], Var(), v[2], v[3], v[4], Var()),
+      Catch::Contains("b_ih and b_hh must both be given or both be undefined"));
 }
 
 TEST_CASE("fused_recurrent_layer: token ids equal their one-hot rows, values and gradients",

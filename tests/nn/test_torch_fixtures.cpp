@@ -63,29 +63,31 @@ Agreement run_recurrent(const std::string& name, DType dtype, bool fused) {
   const std::int64_t layers = c.at("num_layers");
   const bool lstm = kind == CellKind::lstm;
   Generator gen(0);
-  Recurrent rnn(kind, c.at("input_size"), c.at("hidden_size"), layers, gen, 0.0, dtype);
+  // The options (absent from the fixtures written before they existed: PyTorch's defaults).
+  const RecurrentOptions options{.bias = c.value("bias", true),
+                                 .batch_first = c.value("batch_first", false),
+                                 .bidirectional = c.value("bidirectional", false),
+                                 .dtype = dtype};
+  Recurrent rnn(kind, c.at("input_size"), c.at("hidden_size"), layers, gen, options);
   rnn.fused = fused;
+  // Every PyTorch parameter by its name, no more and no less (load_state_dict is strict).
   NamedTensors weights;
-  for (const auto& [pname, p] : rnn.named_parameters())
-    weights.emplace_back(pname, fx.t.at(pname).to(dtype));
+  for (const auto& [key, t] : fx.t)
+    if (key.starts_with("weight_") || key.starts_with("bias_"))
+      weights.emplace_back(key, t.to(dtype));
   rnn.load_state_dict(weights);
 
   const Var x(fx.t.at("x").to(dtype), true);
   const Var h0(fx.t.at("h0").to(dtype), true);  // [L,B,H]
   const Var c0 = lstm ? Var(fx.t.at("c0").to(dtype), true) : Var();
-  RecurrentState state;
-  for (std::int64_t l = 0; l < layers; ++l) {
-    state.h.push_back(select(h0, 0, l));
-    if (lstm) state.c.push_back(select(c0, 0, l));
-  }
-  const auto out = rnn.forward(x, state, gen);
-  const Var h_n = stack(out.state.h);
+  const auto out = rnn.forward(x, {h0, c0}, gen);
+  const Var h_n = out.state.h;
   // loss = sum(output * proj_output) + sum(h_n * proj_h) [+ sum(c_n * proj_c)]
   Var loss = sum(out.output * Var(fx.t.at("proj_output").to(dtype))) +
              sum(h_n * Var(fx.t.at("proj_h").to(dtype)));
   Var c_n;
   if (lstm) {
-    c_n = stack(out.state.c);
+    c_n = out.state.c;
     loss = loss + sum(c_n * Var(fx.t.at("proj_c").to(dtype)));
   }
   loss.backward();
@@ -105,9 +107,14 @@ Agreement run_recurrent(const std::string& name, DType dtype, bool fused) {
   return a;
 }
 
-const char* const kRecurrentFixtures[] = {"rnn_tanh_l1", "rnn_tanh_l2", "rnn_relu_l1",
-                                          "rnn_relu_l2", "gru_l1",      "gru_l2",
-                                          "lstm_l1",     "lstm_l2"};
+const char* const kRecurrentFixtures[] = {
+    "rnn_tanh_l1", "rnn_tanh_l2", "rnn_relu_l1", "rnn_relu_l2", "gru_l1", "gru_l2", "lstm_l1",
+    "lstm_l2",
+    // the layer options: bias=False, batch_first, bidirectional, and all three at once
+    "rnn_tanh_nobias_l2", "gru_nobias_l2", "lstm_nobias_l2", "rnn_tanh_batch_first_l2",
+    "gru_batch_first_l2", "lstm_batch_first_l2", "rnn_tanh_bidir_l2", "gru_bidir_l2",
+    "lstm_bidir_l2", "rnn_tanh_bidir_nobias_batch_first_l2", "gru_bidir_nobias_batch_first_l2",
+    "lstm_bidir_nobias_batch_first_l2"};
 }  // namespace
 
 TEST_CASE("recurrent layers agree with PyTorch", "[fixtures]") {

@@ -114,9 +114,18 @@ struct ForwardResult {
   Tensor extra;  // gru: W_hn h + b_hn [T, B, H]; lstm: c_t [T, B, H]
 };
 
-// The tensors of one call, contiguous, as raw pointers (T* views, no copies).
+// The sizes of one call, its direction (reverse: from t = T - 1 down) and whether it has biases.
 struct Dims {
   std::int64_t T, B, I, H, G, GH;
+  bool reverse, bias;
+};
+
+// Step s (0 = the first run) handles time t = first + s * dir; its h_prev is the output at t - dir
+// (h0 at s = 0): forward first = 0, dir = 1; reverse first = T - 1, dir = -1.
+struct TimeOrder {
+  std::int64_t first, dir;
+  explicit TimeOrder(const Dims& d) : first(d.reverse ? d.T - 1 : 0), dir(d.reverse ? -1 : 1) {}
+  std::int64_t at(std::int64_t s) const { return first + s * dir; }
 };
 
 template <class T>
@@ -126,6 +135,7 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
   const Kernels<T>& k = fused::kernels<T>();
   // (plain copies, not a structured binding: clang 14 cannot capture those in OpenMP regions)
   const std::int64_t T_ = d.T, B = d.B, I = d.I, H = d.H, GH = d.GH;
+  const TimeOrder order(d);
   const DType dt = w_ih.dtype();
   const bool lstm = kind == CellKind::lstm, gru = kind == CellKind::gru;
   ForwardResult r;
@@ -136,13 +146,15 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
   if (gru || lstm) r.extra = Tensor::empty({T_, B, H}, dt);
   T* out = r.out.data<T>();
   T* extra = gru || lstm ? r.extra.data<T>() : nullptr;
-  const T* bhh = b_hh.data<T>();
+  std::vector<T> no_bias(d.bias ? 0 : GH, T(0));  // the biases of a layer without them
+  const T* bih = d.bias ? b_ih.data<T>() : no_bias.data();
+  const T* bhh = d.bias ? b_hh.data<T>() : no_bias.data();
 
   // Gx = x @ w_ih^T + b_ih (+ b_hh, except for gru whose n gate needs W_hn h + b_hn apart):
   // every row starts as the bias, then one GEMM over all T * B rows adds the projection.
   // Token ids stand for one-hot rows, whose product with w_ih^T is column `id` of w_ih: a gather
   // from w_ih^T (transposed once, I x GH) instead of a GEMM over mostly zeros.
-  std::vector<T> bias(b_ih.data<T>(), b_ih.data<T>() + GH);
+  std::vector<T> bias(bih, bih + GH);
   if (!gru)
     for (std::int64_t j = 0; j < GH; ++j) bias[j] += bhh[j];
   if (x.dtype() == DType::i64) {  // row = bias + column ids[row] of w_ih, in one pass
@@ -164,8 +176,9 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
 
   const RowSplit split = split_rows(B, GH, H);
   for_row_slices(split, B, [&](std::int64_t b0, std::int64_t rows) {
-    for (std::int64_t t = 0; t < T_; ++t) {
-      const T* h_prev = t == 0 ? h0.data<T>() + b0 * H : out + ((t - 1) * B + b0) * H;
+    for (std::int64_t s = 0; s < T_; ++s) {
+      const std::int64_t t = order.at(s);
+      const T* h_prev = s == 0 ? h0.data<T>() + b0 * H : out + ((t - order.dir) * B + b0) * H;
       T* gt = g + (t * B + b0) * GH;
       T* h = out + (t * B + b0) * H;
       switch (kind) {
@@ -181,7 +194,7 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
           break;
         }
         case CellKind::lstm: {  // G_t = Gx_t + h_prev @ w_hh^T;  c, h from the gates
-          const T* c_prev = t == 0 ? c0.data<T>() + b0 * H : extra + ((t - 1) * B + b0) * H;
+          const T* c_prev = s == 0 ? c0.data<T>() + b0 * H : extra + ((t - order.dir) * B + b0) * H;
           k.packed_gemm(rows, GH, H, h_prev, H, wp, true, gt, GH);
           k.lstm_forward(rows, H, gt, c_prev, extra + (t * B + b0) * H, h);
           break;
@@ -189,7 +202,8 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
       }
     }
   });
-  if (lstm) std::memcpy(out + T_ * B * H, extra + (T_ - 1) * B * H, B * H * sizeof(T));
+  if (lstm)  // row T: c after the last step run
+    std::memcpy(out + T_ * B * H, extra + order.at(T_ - 1) * B * H, B * H * sizeof(T));
   if (gru || lstm) r.acts = gates;
   return r;
 }
@@ -207,6 +221,7 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
   const Kernels<T>& k = fused::kernels<T>();
   // (plain copies, not a structured binding: clang 14 cannot capture those in OpenMP regions)
   const std::int64_t T_ = d.T, B = d.B, I = d.I, H = d.H, GH = d.GH;
+  const TimeOrder order(d);
   const bool lstm = kind == CellKind::lstm, gru = kind == CellKind::gru;
   const Tensor& x = ctx.saved(kX);
   const Tensor& h0 = ctx.saved(kH0);
@@ -235,9 +250,10 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
   const RowSplit split = split_rows(B, GH, H);
   for_row_slices(split, B, [&](std::int64_t b0, std::int64_t rows) {
     T* dhr = dh_rec + b0 * H;
-    for (std::int64_t t = T_ - 1; t >= 0; --t) {
-      const std::int64_t row = t * B + b0;  // first row of this slice at step t
-      const T* h_prev = t == 0 ? h0.data<T>() + b0 * H : out + (row - B) * H;
+    for (std::int64_t s = T_ - 1; s >= 0; --s) {
+      const std::int64_t row = order.at(s) * B + b0;  // first row of this slice at step s
+      const std::int64_t prev = row - order.dir * B;  // the same at step s - 1
+      const T* h_prev = s == 0 ? h0.data<T>() + b0 * H : out + prev * H;
       switch (kind) {
         case CellKind::rnn_tanh:
         case CellKind::rnn_relu:  // dG_t from dh_t;  dh_{t-1} = dG_t @ w_hh
@@ -251,7 +267,7 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
           k.packed_gemm(rows, H, GH, dgh_p + row * GH, GH, wp, true, dhr, H);
           break;
         case CellKind::lstm: {  // dG_t, dc_{t-1} from dh_t, dc_t;  dh_{t-1} = dG_t @ w_hh
-          const T* c_prev = t == 0 ? ctx.saved(kC0).data<T>() + b0 * H : extra + (row - B) * H;
+          const T* c_prev = s == 0 ? ctx.saved(kC0).data<T>() + b0 * H : extra + prev * H;
           k.lstm_backward(rows, H, acts + row * GH, c_prev, extra + row * H, dy + row * H, dhr,
                           dc + b0 * H, dgx_p + row * GH);
           k.packed_gemm(rows, H, GH, dgx_p + row * GH, GH, wp, false, dhr, H);
@@ -262,12 +278,17 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
   });
 
   // Weight gradients, one GEMM each over all T * B rows (the sum over time is the K loop):
-  //   dW_hh = dGh^T @ [h0; h_0 .. h_{T-2}]   (two GEMMs: h0 is not stored next to the outputs)
+  //   dW_hh = dGh^T @ h_prev: h0 at the first step run, the neighbour output elsewhere; forward
+  //           rows 1..T-1 pair with outputs 0..T-2, reverse rows 0..T-2 with outputs 1..T-1
+  //           (two GEMMs: h0 is not stored next to the outputs)
   //   dW_ih = dGx^T @ x          dx = dGx @ w_ih          db = column sums of dG
   r.dw_hh = Tensor::empty({GH, H}, dt);
   T* dwhh = r.dw_hh.data<T>();
-  gemm<T>(GH, H, B, T(1), dgh_p, 1, GH, h0.data<T>(), H, 1, T(0), dwhh, H, 1);
-  gemm<T>(GH, H, (T_ - 1) * B, T(1), dgh_p + B * GH, 1, GH, out, H, 1, T(1), dwhh, H, 1);
+  const std::int64_t later = d.reverse ? 0 : 1;  // the first of the rows that follow another step
+  gemm<T>(GH, H, B, T(1), dgh_p + order.first * B * GH, 1, GH, h0.data<T>(), H, 1, T(0), dwhh, H,
+          1);
+  gemm<T>(GH, H, (T_ - 1) * B, T(1), dgh_p + later * B * GH, 1, GH, out + (1 - later) * B * H, H, 1,
+          T(1), dwhh, H, 1);
   if (x.dtype() == DType::i64) {  // one-hot rows: dW_ih^T[id] += dGx row (a scatter-add)
     Tensor dw_ih_t = zeros({I, GH}, dt);
     T* dwt = dw_ih_t.data<T>();
@@ -289,17 +310,20 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
     for (std::int64_t row = 0; row < T_ * B; ++row) k.add_row(GH, m + row * GH, sp, sp);
     return s;
   };
-  r.db_ih = column_sums(dgx_p);
-  r.db_hh = gru ? column_sums(dgh_p) : r.db_ih;
+  if (d.bias) {
+    r.db_ih = column_sums(dgx_p);
+    r.db_hh = gru ? column_sums(dgh_p) : r.db_ih;
+  }
   return r;
 }
 
 void check_shapes(CellKind kind, const Var& x, const Var& h0, const Var& c0, const Var& w_ih,
                   const Var& w_hh, const Var& b_ih, const Var& b_hh) {
   const char* op = "fused_recurrent_layer";
-  check(x.defined() && h0.defined() && w_ih.defined() && w_hh.defined() && b_ih.defined() &&
-            b_hh.defined(),
-        op, ": x, h0, w_ih, w_hh, b_ih and b_hh must all be defined");
+  check(x.defined() && h0.defined() && w_ih.defined() && w_hh.defined(), op,
+        ": x, h0, w_ih and w_hh must all be defined");
+  check(b_ih.defined() == b_hh.defined(), op,
+        ": b_ih and b_hh must both be given or both be undefined (no biases)");
   const bool lstm = kind == CellKind::lstm;
   check(lstm == c0.defined(), op, ": c0 must be given for lstm and only for lstm");
   const bool ids = x.dtype() == DType::i64;
@@ -326,8 +350,10 @@ void check_shapes(CellKind kind, const Var& x, const Var& h0, const Var& c0, con
   if (lstm) expect(c0, {B, H}, "c0");
   expect(w_ih, {GH, I}, "w_ih");
   expect(w_hh, {GH, H}, "w_hh");
-  expect(b_ih, {GH}, "b_ih");
-  expect(b_hh, {GH}, "b_hh");
+  if (b_ih.defined()) {
+    expect(b_ih, {GH}, "b_ih");
+    expect(b_hh, {GH}, "b_hh");
+  }
   check(dt == DType::f32 || dt == DType::f64, op, ": needs f32 or f64 weights, got ",
         dtype_name(dt));
   if (ids) {
@@ -345,13 +371,14 @@ void check_shapes(CellKind kind, const Var& x, const Var& h0, const Var& c0, con
 }  // namespace
 
 Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var& c0,
-                          const Var& w_ih, const Var& w_hh, const Var& b_ih, const Var& b_hh) {
+                          const Var& w_ih, const Var& w_hh, const Var& b_ih, const Var& b_hh,
+                          bool reverse) {
   check_shapes(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh);
-  const bool lstm = kind == CellKind::lstm;
+  const bool lstm = kind == CellKind::lstm, bias = b_ih.defined();
   const std::int64_t H = h0.size(1);
   const bool ids = x.dtype() == DType::i64;  // token ids standing for one-hot rows
   const std::int64_t I = ids ? w_ih.size(1) : x.size(2);
-  const Dims d{x.size(0), x.size(1), I, H, gate_count(kind), gate_count(kind) * H};
+  const Dims d{x.size(0), x.size(1), I, H, gate_count(kind), gate_count(kind) * H, reverse, bias};
   const DType dt = w_ih.dtype();
 
   // Contiguous values (no copy when they already are); the backward reads these back.
@@ -361,8 +388,8 @@ Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var&
   if (lstm) saved[kC0] = c0.value().contiguous();
   saved[kWih] = w_ih.value().contiguous();
   saved[kWhh] = w_hh.value().contiguous();
-  saved[kBhh] = b_hh.value().contiguous();
-  const Tensor b_ih_c = b_ih.value().contiguous();
+  if (bias) saved[kBhh] = b_hh.value().contiguous();
+  const Tensor b_ih_c = bias ? b_ih.value().contiguous() : Tensor();
 
   auto run = [&]<class T>(std::type_identity<T>) {
     return forward<T>(kind, d, saved[kX], saved[kH0], saved[kC0], saved[kWih], saved[kWhh], b_ih_c,
@@ -373,10 +400,11 @@ Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var&
   saved[kActs] = f.acts;
   saved[kExtra] = f.extra;
 
-  // Inputs in order x, h0, [c0], w_ih, w_hh, b_ih, b_hh: c0 only for lstm.
+  // Inputs in order x, h0, [c0], w_ih, w_hh, [b_ih, b_hh]: c0 only for lstm, biases if any.
   std::vector<Var> inputs{x, h0};
   if (lstm) inputs.push_back(c0);
-  inputs.insert(inputs.end(), {w_ih, w_hh, b_ih, b_hh});
+  inputs.insert(inputs.end(), {w_ih, w_hh});
+  if (bias) inputs.insert(inputs.end(), {b_ih, b_hh});
   const std::size_t w0 = lstm ? 3 : 2;  // index of w_ih among the inputs
 
   const char* op = lstm                         ? "fused_lstm"
@@ -400,8 +428,10 @@ Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var&
           if (lstm) ctx.add(2, std::move(g.dc0));
           ctx.add(w0, std::move(g.dw_ih));
           ctx.add(w0 + 1, std::move(g.dw_hh));
-          ctx.add(w0 + 2, std::move(g.db_ih));
-          ctx.add(w0 + 3, std::move(g.db_hh));
+          if (d.bias) {
+            ctx.add(w0 + 2, std::move(g.db_ih));
+            ctx.add(w0 + 3, std::move(g.db_hh));
+          }
         }
       },
       std::move(saved));

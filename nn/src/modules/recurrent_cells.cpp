@@ -32,10 +32,7 @@ std::string_view cell_kind_name(CellKind kind) {
 }
 
 RecurrentState RecurrentState::detach() const {
-  RecurrentState out;
-  for (const Var& v : h) out.h.push_back(v.detach());
-  for (const Var& v : c) out.c.push_back(v.detach());
-  return out;
+  return {h.defined() ? h.detach() : Var(), c.defined() ? c.detach() : Var()};
 }
 
 // h' = act(W_ih x + b_ih + W_hh h + b_hh)

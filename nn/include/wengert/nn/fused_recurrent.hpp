@@ -22,16 +22,21 @@ namespace wengert::nn {
 // One layer over a whole sequence, PyTorch's weight layout and gate order:
 //   x [T, B, I], h0 [B, H], c0 [B, H] for LSTM (an undefined Var otherwise),
 //   w_ih [G*H, I], w_hh [G*H, H], b_ih [G*H], b_hh [G*H]; f32 or f64, all the same dtype.
+//   b_ih and b_hh may both be undefined: a layer without biases (PyTorch's bias=False).
 //   rnn:  h' = act(W_ih x + b_ih + W_hh h + b_hh),  act = tanh or relu
 //   gru:  r = s(W_ir x + b_ir + W_hr h + b_hr),  z = s(W_iz x + b_iz + W_hz h + b_hz),
 //         n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
 //   lstm: i, f, o = s(...), g = tanh(...),  c' = f * c + i * g,  h' = o * tanh(c')
 // x may also be i64 token ids [T, B] standing for one-hot rows of I = w_ih.size(1): the input
 // projection is then a gather of w_ih's columns and dW_ih a scatter-add (no dx).
+// reverse: run from t = T - 1 down to 0 (the reverse direction of a bidirectional layer), h0 then
+// being the state before step T - 1. The output is in time order either way.
 // Returns every hidden state, [T, B, H]; for LSTM [T + 1, B, H] where row T is the final cell
-// state c_T (a tape entry has one output; the caller slices it). Throws wengert::Error naming the
-// shapes when they do not fit.
+// state (c after the last step run: c_{T-1}, or c_0 when reverse; a tape entry has one output,
+// the caller slices it). x and dout are made contiguous (a copy only when they are not). Throws
+// wengert::Error naming the shapes when they do not fit.
 Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var& c0,
-                          const Var& w_ih, const Var& w_hh, const Var& b_ih, const Var& b_hh);
+                          const Var& w_ih, const Var& w_hh, const Var& b_ih, const Var& b_hh,
+                          bool reverse = false);
 
 }  // namespace wengert::nn

@@ -1,10 +1,11 @@
 // Recurrent layers. The cells (RNNCell, GRUCell, LSTMCell) are a few readable lines of autograd
 // ops each (recurrent_cells.cpp); Recurrent runs a stack of layers over a whole sequence, either
-// cell by cell (the readable reference) or, when `fused`, one tape entry per layer with a
-// hand-written BPTT (fused_recurrent.hpp). CellStack runs a stack of any cell module modelling
-// `StackableCell` (a user's own cell) the same way as the readable path, with the same dropout
-// between layers and state carry. Names, shapes, gate order and init follow PyTorch, so weights
-// move between the two: GRU gates r,z,n; LSTM gates i,f,g,o.
+// cell by cell (the readable reference) or, when `fused`, one tape entry per layer and direction
+// with a hand-written BPTT (fused_recurrent.hpp). CellStack runs a stack of any cell module
+// modelling `StackableCell` (a user's own cell) the same way as the readable path, with the same
+// dropout between layers and state carry. Names, shapes, gate order, init, the options (bias,
+// batch_first, bidirectional) and the state layout follow PyTorch, so weights and states move
+// between the two: GRU gates r,z,n; LSTM gates i,f,g,o.
 #pragma once
 
 #include <concepts>
@@ -32,16 +33,18 @@ CellKind parse_cell_kind(
     std::string_view name);                      // "rnn" | "rnn_tanh" | "rnn_relu" | "gru" | "lstm"
 std::string_view cell_kind_name(CellKind kind);  // "rnn_tanh", ...
 
-// Per layer: h[l] [B,H]; c[l] [B,H] only for LSTM (else empty).
+// The state of a whole stack, laid out as PyTorch's h_n / c_n: h [L * D, B, H] where row l * D + d
+// is layer l, direction d (0 forward, 1 reverse; D = 2 for bidirectional layers, else 1); c the
+// same, for the LSTM only (else undefined). Layer l's h is select(h, 0, l * D + d).
 struct RecurrentState {
-  std::vector<Var> h, c;
-  bool empty() const { return h.empty() && c.empty(); }
-  RecurrentState detach() const;  // detach every Var (truncated BPTT)
+  Var h, c;
+  bool empty() const { return !h.defined() && !c.defined(); }
+  RecurrentState detach() const;  // detach both Vars (truncated BPTT)
 };
 
 struct RecurrentOutput {
-  Var output;            // [T,B,H]: every time step of the last layer
-  RecurrentState state;  // each layer's final h (and c)
+  Var output;            // [T,B,D*H] ([B,T,D*H] when batch_first): every step of the last layer
+  RecurrentState state;  // each layer's and direction's final h (and c)
 };
 
 // One cell's weights in PyTorch's layout: w_ih [G, I], w_hh [G, H], b_ih [G], b_hh [G].
@@ -72,15 +75,17 @@ concept Cell = requires(const C& cell, const Var& x, const CellState& s) {
   { cell.step(x, s) } -> std::convertible_to<CellState>;
 };
 
-// Runs a cell over x [T,B,I] from `state`: returns the stacked hidden states [T,B,H] and the
-// final state.
+// Runs a cell over x [T,B,I] from `state`, from t = 0 up (or from t = T - 1 down when
+// `reverse`): returns the hidden states [T,B,H] in time order and the final state.
 template <Cell C>
-std::pair<Var, CellState> run_cell(const C& cell, const Var& x, CellState state) {
-  std::vector<Var> hs;
-  hs.reserve(static_cast<std::size_t>(x.size(0)));
-  for (std::int64_t t = 0; t < x.size(0); ++t) {
+std::pair<Var, CellState> run_cell(const C& cell, const Var& x, CellState state,
+                                   bool reverse = false) {
+  const std::int64_t steps = x.size(0);
+  std::vector<Var> hs(static_cast<std::size_t>(steps));
+  for (std::int64_t s = 0; s < steps; ++s) {
+    const std::int64_t t = reverse ? steps - 1 - s : s;
     state = cell.step(select(x, 0, t), state);
-    hs.push_back(state.h);
+    hs[static_cast<std::size_t>(t)] = state.h;
   }
   return {stack(hs, 0), state};
 }
@@ -93,14 +98,18 @@ concept StackableCell = Cell<C> && std::derived_from<C, Module> && requires(cons
 };
 
 namespace detail {
-// One layer over the whole input: (layer index, input [T,B,*], initial state) -> ([T,B,H], final).
-using LayerRunner = std::function<std::pair<Var, CellState>(std::size_t, const Var&, CellState)>;
+// One layer over the whole input: (layer index, input [T,B,*]) -> output [T,B,*]; the runner
+// keeps the layer's final states itself.
+using LayerRunner = std::function<Var(std::size_t, const Var&)>;
 // The stack loop shared by Recurrent and CellStack: layer l's outputs are layer l+1's inputs, with
 // dropout (p, training only; gen must then be non-null, else the error names `who`) between
-// layers; s0 holds one h per layer and one c per layer or none.
-RecurrentOutput run_stack(const std::string& who, std::size_t num_layers, const Var& x,
-                          const RecurrentState& s0, double dropout, bool training, Generator* gen,
-                          const LayerRunner& layer);
+// layers. Returns the last layer's output.
+Var run_stack(const std::string& who, std::size_t num_layers, const Var& x, double dropout,
+              bool training, Generator* gen, const LayerRunner& layer);
+// Checks a stack's state against [rows, batch, hidden] (h, and c when `with_c`; c must be
+// undefined otherwise); `who` names the layer in the error.
+void check_state(const std::string& who, const RecurrentState& state, std::int64_t rows,
+                 std::int64_t batch, std::int64_t hidden, bool with_c);
 }  // namespace detail
 
 // Base of the three cell modules: parameters weight_ih [G,I], weight_hh [G,H], bias_ih [G],
@@ -147,33 +156,55 @@ class LSTMCell : public CellModule {
   std::pair<Var, Var> forward(const Var& x, const Var& h, const Var& c) const;
 };
 
-// A multi-layer RNN / GRU / LSTM over a whole sequence. Parameters named exactly like PyTorch:
-// weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}.
+// The options of a recurrent layer, as PyTorch's keyword arguments:
+//   GRU gru(I, H, 2, gen, {.dropout = 0.1, .bidirectional = true});
+struct RecurrentOptions {
+  double dropout = 0.0;        // between layers, training only
+  bool bias = true;            // false: no bias_ih / bias_hh parameters (PyTorch's bias=False)
+  bool batch_first = false;    // input and output [B, T, *] instead of [T, B, *]; states unchanged
+  bool bidirectional = false;  // D = 2: each layer also runs from t = T - 1 down (the "_reverse"
+                               // weights), output [T, B, 2H] = [forward, reverse] per step
+  DType dtype = DType::f32;
+};
+
+// A multi-layer RNN / GRU / LSTM over a whole sequence. Parameters named exactly like PyTorch,
+// per layer k: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (no biases when
+// !bias), and the same with a "_reverse" suffix for the reverse direction of a bidirectional
+// layer; a PyTorch state_dict loads as it is. weight_ih_l{k} is [G*H, I] for k = 0, [G*H, D*H]
+// above.
 class Recurrent : public Module {
  public:
   Recurrent(CellKind kind, std::int64_t input_size, std::int64_t hidden_size,
-            std::int64_t num_layers, Generator& gen, double dropout = 0.0,
-            DType dtype = DType::f32);
+            std::int64_t num_layers, Generator& gen, const RecurrentOptions& options = {});
 
   using Output = RecurrentOutput;
-  // x [T,B,I], or i64 token ids [T,B] standing for one-hot rows of I = input_size() (the fused
-  // layer never builds them: it gathers columns of w_ih); an empty state means zeros. Layer l's
-  // outputs are layer l+1's inputs, with dropout (training only) between layers.
+  // x [T,B,I] ([B,T,I] when batch_first), or i64 token ids [T,B] ([B,T]) standing for one-hot
+  // rows of I = input_size() (the fused layer never builds them: it gathers columns of w_ih).
+  // state: h (and c for the LSTM) [L*D, B, H] as PyTorch's; an empty state means zeros. Layer l's
+  // outputs are layer l+1's inputs, with dropout (training only) between layers. When
+  // batch_first, the input is copied to time-major once and the output is a transposed view.
   Output forward(const Var& x, const RecurrentState& state, Generator& gen) const;
   // Without a Generator: throws when dropout is active (dropout > 0, training, several layers).
   Output forward(const Var& x, const RecurrentState& state = {}) const;
-  RecurrentState initial_state(std::int64_t batch) const;  // zeros
+  RecurrentState initial_state(std::int64_t batch) const;  // zeros [L*D, B, H]
 
   CellKind kind() const { return kind_; }
   std::int64_t input_size() const { return input_size_; }
   std::int64_t hidden_size() const { return hidden_size_; }
   std::int64_t num_layers() const { return num_layers_; }
-  double dropout() const { return dropout_; }
-  DType dtype() const { return dtype_; }
-  const CellWeights& layer(std::int64_t l) const { return layers_.at(static_cast<std::size_t>(l)); }
-  std::string type_name() const override;  // e.g. "LSTM(I=16, H=32, layers=2)"
+  std::int64_t directions() const { return options_.bidirectional ? 2 : 1; }  // D
+  const RecurrentOptions& options() const { return options_; }
+  double dropout() const { return options_.dropout; }
+  DType dtype() const { return options_.dtype; }
+  // Layer l's weights in direction d (0 forward, 1 reverse); b_ih, b_hh undefined when !bias.
+  const CellWeights& layer(std::int64_t l, std::int64_t d = 0) const {
+    return layers_.at(static_cast<std::size_t>(l * directions() + d));
+  }
+  // e.g. "LSTM(I=16, H=32, layers=2)", "GRU(I=8, H=4, layers=1, bidirectional, no bias)"
+  std::string type_name() const override;
 
-  bool fused = true;  // true: one tape entry per layer (fused_recurrent.hpp); false: cell by cell
+  bool fused = true;  // true: one tape entry per layer and direction (fused_recurrent.hpp)
+                      // false: cell by cell
 
  private:
   void check_input(const Var& x, const RecurrentState& state) const;
@@ -181,32 +212,32 @@ class Recurrent : public Module {
 
   CellKind kind_;
   std::int64_t input_size_, hidden_size_, num_layers_;
-  double dropout_;
-  DType dtype_;
-  std::vector<CellWeights> layers_;
+  RecurrentOptions options_;
+  std::vector<CellWeights> layers_;  // [l * D + d]
 };
 
 class RNN : public Recurrent {
  public:
   RNN(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
-      std::string_view nonlinearity = "tanh", double dropout = 0.0, DType dtype = DType::f32);
+      std::string_view nonlinearity = "tanh", const RecurrentOptions& options = {});
 };
 
 class GRU : public Recurrent {
  public:
   GRU(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
-      double dropout = 0.0, DType dtype = DType::f32);
+      const RecurrentOptions& options = {});
 };
 
 class LSTM : public Recurrent {
  public:
   LSTM(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers, Generator& gen,
-       double dropout = 0.0, DType dtype = DType::f32);
+       const RecurrentOptions& options = {});
 };
 
 // A stack of cell modules of one type C (a user's own, or GRUCell / LSTMCell / RNNCell), run
 // cell by cell like Recurrent's readable path. The layers are children "l0", "l1", ...; layer l+1's
-// input size is layer l's hidden size (the caller builds them so).
+// input size is layer l's hidden size (the caller builds them so), and all layers have the same
+// hidden size H, so that the state is one [L, B, H] tensor as Recurrent's.
 //   auto stack = std::make_shared<nn::CellStack<MyCell>>(
 //       std::vector{std::make_shared<MyCell>(I, H, gen), std::make_shared<MyCell>(H, H, gen)},
 //       0.2);
@@ -217,10 +248,15 @@ class CellStack : public Module {
       : layers_(std::move(layers)), dropout_(dropout) {
     check(!layers_.empty(), "CellStack: needs at least one layer");
     check(dropout >= 0.0 && dropout <= 1.0, "CellStack: dropout must be in [0, 1], got ", dropout);
-    for (std::size_t l = 0; l < layers_.size(); ++l)
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      check(layers_[l]->hidden_size() == layers_[0]->hidden_size(), "CellStack: layer ", l,
+            " has hidden size ", layers_[l]->hidden_size(), ", layer 0 has ",
+            layers_[0]->hidden_size(), " (the state is one [L, B, H] tensor)");
       register_module(std::to_string(l).insert(0, 1, 'l'), layers_[l]);
+    }
   }
-  // x [T,B,I]; an empty state means h = zeros and c undefined. As Recurrent::forward.
+  // x [T,B,I]; state h (and c if the cells carry one) [L,B,H]; an empty state means h = zeros and
+  // c undefined. As Recurrent::forward.
   RecurrentOutput forward(const Var& x, const RecurrentState& state, Generator& gen) const {
     return run(x, state, &gen);
   }
@@ -235,14 +271,25 @@ class CellStack : public Module {
   RecurrentOutput run(const Var& x, const RecurrentState& state, Generator* gen) const {
     check(x.dim() == 3 && x.size(0) > 0, "CellStack: input must be [T, B, I] with T > 0, got ",
           ShapePrinter{x.shape()});
-    RecurrentState s0 = state;
-    if (s0.empty())
-      for (const auto& cell : layers_)
-        s0.h.emplace_back(zeros({x.size(1), cell->hidden_size()}, x.dtype()));
-    return detail::run_stack("CellStack", layers_.size(), x, s0, dropout_, is_training(), gen,
-                             [this](std::size_t l, const Var& input, CellState s) {
-                               return run_cell(*layers_[l], input, std::move(s));
-                             });
+    const auto L = static_cast<std::int64_t>(layers_.size());
+    const std::int64_t H = layers_[0]->hidden_size();
+    if (!state.empty()) detail::check_state("CellStack", state, L, x.size(1), H, state.c.defined());
+    std::vector<Var> hs, cs;
+    const Var y =
+        detail::run_stack("CellStack", layers_.size(), x, dropout_, is_training(), gen,
+                          [&](std::size_t l, const Var& input) {
+                            const auto i = static_cast<std::int64_t>(l);
+                            CellState s0{state.h.defined() ? select(state.h, 0, i)
+                                                           : Var(zeros({x.size(1), H}, x.dtype())),
+                                         state.c.defined() ? select(state.c, 0, i) : Var()};
+                            auto [out, last] = run_cell(*layers_[l], input, std::move(s0));
+                            hs.push_back(last.h);
+                            if (last.c.defined()) cs.push_back(last.c);
+                            return out;
+                          });
+    check(cs.empty() || cs.size() == layers_.size(), "CellStack: ", cs.size(), " of ",
+          layers_.size(), " layers returned a cell state c (all or none must)");
+    return {y, {stack(hs, 0), cs.empty() ? Var() : stack(cs, 0)}};
   }
 
   std::vector<std::shared_ptr<C>> layers_;
