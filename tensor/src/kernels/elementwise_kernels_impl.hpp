@@ -12,25 +12,53 @@
 
 namespace wengert::kernels {
 
+// xsimd's exp gives inf a little before the true overflow point and 0 where the true result is
+// a denormal, and its log is wrong for f64 denormals. Lanes in those edge ranges (rare in
+// practice) are recomputed with the C library, so results stay within a few ulp everywhere.
+template <class T>
+struct EdgeRange {
+  // exp is exact in xsimd inside [lo, hi]; log is exact from the smallest normal upwards.
+  static constexpr T exp_lo = sizeof(T) == 4 ? T(-87) : T(-708);
+  static constexpr T exp_hi = sizeof(T) == 4 ? T(88) : T(709);
+};
+
+// xsimd's f64 exp (also inside its tanh) converts round(x / ln 2) to int64 one lane at a time,
+// since AVX2 has no such instruction: for NaN, inf or huge x that conversion is undefined behaviour
+// (UBSan's float-cast-overflow) even though the lane's result is discarded. Such lanes get a finite
+// stand-in in [lo, hi]; the caller restores NaN, and the edge fix below recomputes what lies
+// outside [lo, hi]. f32 converts with one instruction (cvttps2dq), so it keeps the plain path.
+template <class T, class A>
+xsimd::batch<T, A> in_cast_range(const xsimd::batch<T, A>& x, T lo, T hi) {
+  using B = xsimd::batch<T, A>;
+  if constexpr (sizeof(T) == 4) return x;
+  return xsimd::select(xsimd::isnan(x), B(T(0)), xsimd::clip(x, B(lo), B(hi)));
+}
+
 template <class T, class A>
 xsimd::batch<T, A> apply_unary(UnaryOp op, const xsimd::batch<T, A>& x) {
   using B = xsimd::batch<T, A>;
+  constexpr T exp_lo = EdgeRange<T>::exp_lo, exp_hi = EdgeRange<T>::exp_hi;
+  const auto keep_nan = [&](const B& y) {
+    if constexpr (sizeof(T) == 4) return y;
+    return xsimd::select(xsimd::isnan(x), x, y);
+  };
   switch (op) {
     case UnaryOp::neg:
       return -x;
     case UnaryOp::abs:
       return xsimd::abs(x);
     case UnaryOp::exp:
-      return xsimd::exp(x);
+      return keep_nan(xsimd::exp(in_cast_range(x, exp_lo, exp_hi)));
     case UnaryOp::log:
       return xsimd::log(x);
     case UnaryOp::sqrt:
       return xsimd::sqrt(x);
+    // tanh(+-20) is +-1 to within 1e-17, so clamping there changes no f64 result.
     case UnaryOp::tanh:
-      return xsimd::tanh(x);
+      return keep_nan(xsimd::tanh(in_cast_range(x, T(-20), T(20))));
     // sigmoid(x) = 1 / (1 + e^-x): e^-x overflows to inf for x << 0, giving exactly 0.
     case UnaryOp::sigmoid:
-      return B(T(1)) / (B(T(1)) + xsimd::exp(-x));
+      return keep_nan(B(T(1)) / (B(T(1)) + xsimd::exp(in_cast_range(B(-x), exp_lo, exp_hi))));
     // relu keeps NaN (x < 0 is false for NaN), like PyTorch.
     case UnaryOp::relu:
       return xsimd::select(x < B(T(0)), B(T(0)), x);
@@ -60,16 +88,6 @@ xsimd::batch<T, A> apply_binary(BinaryOp op, const xsimd::batch<T, A>& a,
   }
   return a;
 }
-
-// xsimd's exp gives inf a little before the true overflow point and 0 where the true result is
-// a denormal, and its log is wrong for f64 denormals. Lanes in those edge ranges (rare in
-// practice) are recomputed with the C library, so results stay within a few ulp everywhere.
-template <class T>
-struct EdgeRange {
-  // exp is exact in xsimd inside [lo, hi]; log is exact from the smallest normal upwards.
-  static constexpr T exp_lo = sizeof(T) == 4 ? T(-87) : T(-708);
-  static constexpr T exp_hi = sizeof(T) == 4 ? T(88) : T(709);
-};
 
 template <class T, class A>
 bool needs_edge_fix(UnaryOp op, const xsimd::batch<T, A>& x) {
