@@ -169,7 +169,7 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
   fs::remove_all(old);
 }
 
-void Trainer::load_checkpoint(const fs::path& dir) {
+void Trainer::load_checkpoint(const fs::path& dir, NonFiniteValues nonfinite) {
   if (!recover_checkpoint(dir)) {
     check(fs::is_directory(dir), "checkpoint: ", dir.string(), ": no such folder");
     for (const char* name : kCheckpointFiles)
@@ -214,10 +214,12 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     fail("checkpoint: ", (dir / "trainer.json").string(), ": ", e.what());
   }
   const nn::SafetensorsFile state_file = nn::load_safetensors(dir / "state.safetensors");
-  detail::check_finite(dir / "state.safetensors", state_file.tensors);
-  for (const fs::path& file :
-       {dir / "model.safetensors", nn::optimizer_state_path(dir / "model.safetensors")})
-    detail::check_finite(file, nn::load_safetensors(file).tensors);
+  if (nonfinite == NonFiniteValues::refuse) {
+    detail::check_finite(dir / "state.safetensors", state_file.tensors);
+    for (const fs::path& file :
+         {dir / "model.safetensors", nn::optimizer_state_path(dir / "model.safetensors")})
+      detail::check_finite(file, nn::load_safetensors(file).tensors);
+  }
   nn::RecurrentState carried;
   for (const auto& [name, value] : state_file.tensors) {
     check(name == "h." + std::to_string(carried.h.size()) ||
@@ -232,10 +234,14 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     check(carried.h.size() == layers && carried.c.size() == (lstm ? layers : 0),
           "checkpoint: ", (dir / "state.safetensors").string(), ": expected the state of ", layers,
           " layers");
-    for (const Var& h : carried.h) {
-      check(h.shape() == Shape{train_.batch, model_->config().hidden},
-            "checkpoint: ", (dir / "state.safetensors").string(), ": state has shape ",
-            shape_str(h.shape()));
+    const DType dtype = model_->parameters().front().value().dtype();
+    for (const auto* states : {&carried.h, &carried.c}) {
+      for (const Var& s : *states) {
+        check(s.shape() == Shape{train_.batch, model_->config().hidden} && s.dtype() == dtype,
+              "checkpoint: ", (dir / "state.safetensors").string(), ": state has shape ",
+              shape_str(s.shape()), " of ", dtype_name(s.dtype()), ", expected ",
+              shape_str(Shape{train_.batch, model_->config().hidden}), " of ", dtype_name(dtype));
+      }
     }
   }
   nn::load_checkpoint(dir / "model.safetensors", *model_, *optimizer_);  // all-or-nothing

@@ -94,6 +94,10 @@ TEST_CASE("a NaN weight stops training at the next batch; the checkpoint on disk
                 data.split.train, data.split.val);
   CHECK_THROWS_WITH(other.load_checkpoint(dir.path / "bad"), Contains("NaN or Inf"));
   CHECK(other.epochs_done() == 0);
+  // ... unless asked: then the NaN weight is loaded as it is.
+  other.load_checkpoint(dir.path / "bad", NonFiniteValues::allow);
+  CHECK(other.epochs_done() == 1);
+  CHECK(std::isnan(other.model().parameters().back().value().data<float>()[0]));
 }
 
 TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in config.json") {
@@ -114,6 +118,13 @@ TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in conf
   weights.tensors.back().second.data<float>()[0] = std::numeric_limits<float>::infinity();
   nn::save_safetensors(paths.model(), weights.tensors, weights.metadata);
   CHECK_THROWS_WITH(load_trained_model(paths.dir), Contains("NaN or Inf"));
+  // Allowed on request (to inspect a diverged run), here through `eval --allow-nonfinite`.
+  const LoadedModel inspected = load_trained_model(paths.dir, NonFiniteValues::allow);
+  CHECK(std::isinf(inspected.model->state_dict().back().second.data<float>()[0]));
+  EvalCommand eval{.model_dir = paths.dir, .corpus = dir.path / "slice.txt"};
+  CHECK_THROWS_WITH(run_eval(eval, out), Contains("NaN or Inf"));
+  eval.nonfinite = NonFiniteValues::allow;
+  CHECK(run_eval(eval, out) == 0);
   std::ofstream(paths.model(), std::ios::binary) << good;
 
   const std::string config = read_file(paths.config());
@@ -269,4 +280,36 @@ TEST_CASE("a BPE tokenizer.json whose merges double a token 32 times is refused 
   std::ofstream(dir.path / "tokenizer.json") << j.dump();
   CHECK_THROWS_WITH(text::load_tokenizer(dir.path / "tokenizer.json"),
                     Contains("longer than 65536 bytes"));
+}
+
+TEST_CASE("a carried LSTM state of the wrong shape or dtype is refused on load") {
+  // Only the h states were checked: a c state of another shape (or any state of another dtype)
+  // loaded and failed later, inside the first batch (seeds fuzz/corpus/checkpoint/state_*).
+  lm_test::ScratchDir dir("state-shapes");
+  const auto data = lm_test::char_data(3000);
+  ModelConfig model = lm_test::tiny_model(data.tokenizer.vocab_size(), 6);
+  model.cell = nn::CellKind::lstm;
+  const TrainConfig train = lm_test::tiny_train(1);
+  Trainer trainer(model, train, data.split.train, data.split.val);
+  trainer.on_batch = [&](const BatchStats&) { trainer.request_stop(); };
+  REQUIRE(trainer.fit() == FitResult::stopped);
+  const fs::path cp = dir.path / "checkpoint";
+  trainer.save_checkpoint(cp);
+  const nn::SafetensorsFile good = nn::load_safetensors(cp / "state.safetensors");
+  REQUIRE(good.tensors.size() == 2);  // h.0 and c.0, [8, 6] each
+  for (const auto& [name, replacement] :
+       {std::pair{"c.0", zeros({6, 8}, DType::f32)}, std::pair{"c.0", zeros({8, 6}, DType::f64)},
+        std::pair{"h.0", zeros({8, 6}, DType::i64)}}) {
+    nn::NamedTensors state = good.tensors;
+    for (auto& [n, t] : state)
+      if (n == name) t = replacement;
+    nn::save_safetensors(cp / "state.safetensors", state);
+    Trainer other(model, train, data.split.train, data.split.val);
+    CHECK_THROWS_WITH(other.load_checkpoint(cp), Contains("state.safetensors: state has shape") &&
+                                                     Contains("expected [8, 6] of f32"));
+  }
+  nn::save_safetensors(cp / "state.safetensors", good.tensors);
+  Trainer other(model, train, data.split.train, data.split.val);
+  other.load_checkpoint(cp);
+  CHECK(other.batch_in_epoch() == 1);
 }
