@@ -129,10 +129,15 @@ TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in conf
 
   const std::string config = read_file(paths.config());
   for (const auto& [pointer, value, message] :
-       {std::tuple{"/model/hidden", std::int64_t{1} << 62, "--hidden must be in [1, 65536]"},
-        std::tuple{"/model/layers", std::int64_t{1} << 40, "--layers must be in [1, 1024]"},
-        std::tuple{"/train/batch", std::numeric_limits<std::int64_t>::max(), "--batch must be in"},
-        std::tuple{"/threads", std::int64_t{100000}, "--threads must be in [0, 1024]"}}) {
+       {std::tuple{"/model/hidden", nlohmann::json(std::int64_t{1} << 62),
+                   "--hidden must be in [1, 65536]"},
+        std::tuple{"/model/layers", nlohmann::json(std::int64_t{1} << 40),
+                   "--layers must be in [1, 1024]"},
+        std::tuple{"/train/batch", nlohmann::json(std::numeric_limits<std::int64_t>::max()),
+                   "--batch must be in"},
+        std::tuple{"/threads", nlohmann::json(100000), "--threads must be in [0, 1024]"},
+        std::tuple{"/data/invalid_utf8", nlohmann::json("ignore"),
+                   "--invalid-utf8: expected error or replace, got 'ignore'"}}) {
     nlohmann::json j = nlohmann::json::parse(config);
     j[nlohmann::json::json_pointer(pointer)] = value;
     std::ofstream(paths.config()) << j.dump();
@@ -308,8 +313,42 @@ TEST_CASE("a carried LSTM state of the wrong shape or dtype is refused on load")
     CHECK_THROWS_WITH(other.load_checkpoint(cp), Contains("state.safetensors: state has shape") &&
                                                      Contains("expected [8, 6] of f32"));
   }
+  // A NaN state (issue 14: "loaders accept ... a NaN recurrent state") is refused unless asked.
+  nn::NamedTensors nan_state = good.tensors;
+  nan_state[0].second = full({8, 6}, std::numeric_limits<double>::quiet_NaN());
+  nn::save_safetensors(cp / "state.safetensors", nan_state);
+  Trainer refusing(model, train, data.split.train, data.split.val);
+  CHECK_THROWS_WITH(refusing.load_checkpoint(cp),
+                    Contains("state.safetensors: tensor 'h.0' holds NaN or Inf"));
+  refusing.load_checkpoint(cp, NonFiniteValues::allow);
+  CHECK(refusing.batch_in_epoch() == 1);
+
   nn::save_safetensors(cp / "state.safetensors", good.tensors);
   Trainer other(model, train, data.split.train, data.split.val);
   other.load_checkpoint(cp);
   CHECK(other.batch_in_epoch() == 1);
+}
+
+TEST_CASE("generate --temperature inf never samples a reserved token") {
+  // Issue 14: <pad>/<bos>/<eos> were masked with -1e300, which an infinite temperature turns
+  // into 0: they were drawn as often as any character.
+  lm_test::ScratchDir dir("temperature-inf");
+  std::ofstream(dir.path / "slice.txt") << lm_test::slice(3000);
+  TrainCommand c;
+  c.config.data.corpus = (dir.path / "slice.txt").string();
+  c.config.data.reserved = "all";
+  c.config.model.hidden = 8;
+  c.config.train = lm_test::tiny_train(1);
+  c.out = dir.path / "run";
+  std::ostringstream out;
+  REQUIRE(run_train(c, out) == 0);
+  GenerateCommand gen;
+  gen.model_dir = c.out;
+  gen.length = 2000;
+  gen.sampling.temperature = std::numeric_limits<double>::infinity();
+  std::ostringstream sampled;
+  REQUIRE(run_generate(gen, sampled) == 0);
+  for (const char* reserved : {"<pad>", "<bos>", "<eos>"})
+    CHECK(sampled.str().find(reserved) == std::string::npos);
+  CHECK(sampled.str().find("<unk>") != std::string::npos);  // drawn like any other token
 }
