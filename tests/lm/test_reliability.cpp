@@ -137,7 +137,13 @@ TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in conf
                    "--batch must be in"},
         std::tuple{"/threads", nlohmann::json(100000), "--threads must be in [0, 1024]"},
         std::tuple{"/data/invalid_utf8", nlohmann::json("ignore"),
-                   "--invalid-utf8: expected error or replace, got 'ignore'"}}) {
+                   "--invalid-utf8: expected error or replace, got 'ignore'"},
+        // A value of another type, or an integer that does not fit, names its key.
+        std::tuple{"/train/lr", nlohmann::json("0.5"), "\"lr\" must be a number, got string"},
+        std::tuple{"/threads", nlohmann::json(std::int64_t{1} << 32 | 1),
+                   "\"threads\" is out of range: 4294967297"},
+        std::tuple{"/train/seed", nlohmann::json(-1), "\"seed\" is out of range: -1"},
+        std::tuple{"/model", nlohmann::json::array(), "model must be a JSON object, got array"}}) {
     nlohmann::json j = nlohmann::json::parse(config);
     j[nlohmann::json::json_pointer(pointer)] = value;
     std::ofstream(paths.config()) << j.dump();
