@@ -124,7 +124,7 @@ TEST_CASE("gpt2: the same model as a Hugging Face tokenizer.json, and saved in a
 
 TEST_CASE("GPT2Tokenizer refuses two tokens on one id and ids far beyond the vocabulary") {
   // Found by fuzz/fuzz_tokenizer_json (inputs fuzz/corpus/tokenizer_json/gpt2_*_id.json): two
-  // tokens on one id made " t" decode as "he"; one id of 2^31 - 2 in a 6 KB file allocated 64 GB.
+  // tokens on one id made " t" decode as "he"; one id of 2^31 - 2 in a 2 KB file allocated 64 GB.
   StringMap<std::int64_t> vocab;
   for (int b = 0; b < 256; ++b)
     vocab.emplace(gpt2_byte_to_unicode(static_cast<unsigned char>(b)), b);
