@@ -6,7 +6,7 @@ function(wengert_target_settings target)
   if(WENGERT_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
-  if(WENGERT_SANITIZE)
+  if(WENGERT_SANITIZE OR WENGERT_FUZZ)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: Release build (g++) + ctest, the examples built against
 # the installed package, then the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
-# built with clang++ 14 (so that both compilers build the whole tree, one build each).
+# built with clang++ 14 (so that both compilers build the whole tree, one build each), and the
+# libFuzzer targets of fuzz/ for 30 s each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -30,10 +31,14 @@ if [ -x build/consumer/example_data_parallel ]; then
 fi
 
 echo "== Sanitizer build (address, undefined) with clang++ 14, and tests"
+# WENGERT_FUZZ adds the libFuzzer targets of fuzz/ (and coverage feedback in text, nn and lm);
+# CTest replays their seed corpora, scripts/fuzz.sh then fuzzes each for 30 s.
 cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -g" \
   -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DWENGERT_SANITIZE=ON -DWENGERT_WERROR=ON -DWENGERT_BUILD_BENCH=OFF -DWENGERT_BUILD_EXAMPLES=OFF
+  -DWENGERT_SANITIZE=ON -DWENGERT_FUZZ=ON -DWENGERT_WERROR=ON -DWENGERT_BUILD_BENCH=OFF \
+  -DWENGERT_BUILD_EXAMPLES=OFF
 cmake --build build/sanitize -j "$jobs"
 (cd build/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j "$jobs")
-echo "== All tests passed (release + sanitizers)"
+bash scripts/fuzz.sh 30 build/sanitize
+echo "== All tests passed (release + sanitizers + fuzzing)"

@@ -170,6 +170,11 @@ int main(int argc, char** argv) {
                 "whole text; 0 = the run's --batch")
       ->capture_default_str();
   e->add_option("--threads", eval.threads, "OpenMP threads; 0 = default")->capture_default_str();
+  const char* allow_nonfinite_help =
+      "load weights holding NaN or Inf (a diverged run, to inspect it); refused by default";
+  e->add_flag_callback(
+      "--allow-nonfinite", [&eval] { eval.nonfinite = NonFiniteValues::allow; },
+      allow_nonfinite_help);
 
   // --- generate ---
   GenerateCommand gen;
@@ -192,6 +197,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(non_negative_integer);
   g->add_option("--threads", gen.threads, "OpenMP threads; 0 = default")->capture_default_str();
+  g->add_flag_callback(
+      "--allow-nonfinite", [&gen] { gen.nonfinite = NonFiniteValues::allow; },
+      allow_nonfinite_help);
 
   // An empty value ("--lr ''") is an error, never a silent default.
   for (CLI::App* sub : {t, e, g}) {

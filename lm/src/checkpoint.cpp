@@ -169,7 +169,7 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
   fs::remove_all(old);
 }
 
-void Trainer::load_checkpoint(const fs::path& dir) {
+void Trainer::load_checkpoint(const fs::path& dir, NonFiniteValues nonfinite) {
   if (!recover_checkpoint(dir)) {
     check(fs::is_directory(dir), "checkpoint: ", dir.string(), ": no such folder");
     for (const char* name : kCheckpointFiles)
@@ -214,10 +214,12 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     fail("checkpoint: ", (dir / "trainer.json").string(), ": ", e.what());
   }
   const nn::SafetensorsFile state_file = nn::load_safetensors(dir / "state.safetensors");
-  detail::check_finite(dir / "state.safetensors", state_file.tensors);
-  for (const fs::path& file :
-       {dir / "model.safetensors", nn::optimizer_state_path(dir / "model.safetensors")})
-    detail::check_finite(file, nn::load_safetensors(file).tensors);
+  if (nonfinite == NonFiniteValues::refuse) {
+    detail::check_finite(dir / "state.safetensors", state_file.tensors);
+    for (const fs::path& file :
+         {dir / "model.safetensors", nn::optimizer_state_path(dir / "model.safetensors")})
+      detail::check_finite(file, nn::load_safetensors(file).tensors);
+  }
   std::vector<Tensor> carried_h, carried_c;  // per layer, stacked to [L, B, H] below
   for (const auto& [name, value] : state_file.tensors) {
     check(name == "h." + std::to_string(carried_h.size()) ||
@@ -232,11 +234,13 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     check(carried_h.size() == layers && carried_c.size() == (lstm ? layers : 0),
           "checkpoint: ", (dir / "state.safetensors").string(), ": expected the state of ", layers,
           " layers");
+    const DType dtype = model_->parameters().front().value().dtype();
     for (const auto* part : {&carried_h, &carried_c})
       for (const Tensor& v : *part)
-        check(v.shape() == Shape{train_.batch, model_->config().hidden},
+        check(v.shape() == Shape{train_.batch, model_->config().hidden} && v.dtype() == dtype,
               "checkpoint: ", (dir / "state.safetensors").string(), ": state has shape ",
-              shape_str(v.shape()));
+              shape_str(v.shape()), " of ", dtype_name(v.dtype()), ", expected ",
+              shape_str(Shape{train_.batch, model_->config().hidden}), " of ", dtype_name(dtype));
   }
   nn::load_checkpoint(dir / "model.safetensors", *model_, *optimizer_);  // all-or-nothing
   optimizer_->set_lr(train_.lr);  // the lr comes from the run's config, never from the file

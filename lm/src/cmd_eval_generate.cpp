@@ -22,7 +22,7 @@ void set_threads(int n) {
 int run_eval(const EvalCommand& command, std::ostream& out) {
   set_threads(command.threads);
   check_size("--batch (0 = the run's)", command.batch, 0, limits::batch);
-  LoadedModel loaded = load_trained_model(command.model_dir);
+  LoadedModel loaded = load_trained_model(command.model_dir, command.nonfinite);
   const std::string text = load_text(command.corpus, loaded.config.data);
   const std::vector<std::int64_t> ids = loaded.tokenizer->encode(text);
   check(ids.size() >= 2, "corpus ", command.corpus.string(), " is too short: ", ids.size(),
@@ -58,7 +58,7 @@ int run_generate(const GenerateCommand& command, std::ostream& out) {
         "--temperature must be positive, got ", command.sampling.temperature);
   check_size("--length", command.length, 0, limits::generate_length);
   check(command.sampling.top_k >= 0, "--top-k must be >= 0, got ", command.sampling.top_k);
-  LoadedModel loaded = load_trained_model(command.model_dir);
+  LoadedModel loaded = load_trained_model(command.model_dir, command.nonfinite);
   const std::string prefix =
       text::normalize(command.prefix, parse_normalizer(loaded.config.data.normalize));
   Generator gen(command.seed);

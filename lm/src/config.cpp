@@ -5,8 +5,45 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <utility>
 
 namespace wengert::lm {
+
+namespace {
+
+// in.value(key, fallback) for a config file: a missing key keeps the fallback, but a value of
+// another type, or an integer outside T's range, is an error naming the key (nlohmann's own
+// error names neither, and it narrows integers silently: "threads": 2^32 + 1 would read as 1).
+template <class T>
+T read(const nlohmann::json& in, const char* key, const T& fallback) {
+  const auto it = in.find(key);
+  if (it == in.end()) return fallback;
+  const nlohmann::json& v = *it;
+  if constexpr (std::is_same_v<T, std::string>) {
+    check(v.is_string(), "\"", key, "\" must be a string, got ", v.type_name());
+    return v.get<std::string>();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    check(v.is_boolean(), "\"", key, "\" must be true or false, got ", v.type_name());
+    return v.get<bool>();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    check(v.is_number(), "\"", key, "\" must be a number, got ", v.type_name());
+    return v.get<T>();
+  } else {
+    check(v.is_number_integer(), "\"", key, "\" must be an integer, got ", v.dump());
+    const bool fits = v.is_number_unsigned() ? std::in_range<T>(v.get<std::uint64_t>())
+                                             : std::in_range<T>(v.get<std::int64_t>());
+    check(fits, "\"", key, "\" is out of range: ", v.dump());
+    return v.get<T>();
+  }
+}
+
+// The section of a config ("model", "train", "data") must be an object.
+void check_object(const nlohmann::json& in, const char* what) {
+  check(in.is_object(), what, " must be a JSON object, got ", in.type_name());
+}
+
+}  // namespace
 
 Partition parse_partition(std::string_view name) {
   if (name == "random") return Partition::random;
@@ -119,12 +156,13 @@ void to_json(nlohmann::json& out, const ModelConfig& c) {
          {"dropout", c.dropout}};
 }
 void from_json(const nlohmann::json& in, ModelConfig& c) {
-  c.cell = nn::parse_cell_kind(in.value("cell", std::string(nn::cell_kind_name(c.cell))));
-  c.vocab_size = in.value("vocab_size", c.vocab_size);
-  c.embedding = in.value("embedding", c.embedding);
-  c.hidden = in.value("hidden", c.hidden);
-  c.layers = in.value("layers", c.layers);
-  c.dropout = in.value("dropout", c.dropout);
+  check_object(in, "model");
+  c.cell = nn::parse_cell_kind(read(in, "cell", std::string(nn::cell_kind_name(c.cell))));
+  c.vocab_size = read(in, "vocab_size", c.vocab_size);
+  c.embedding = read(in, "embedding", c.embedding);
+  c.hidden = read(in, "hidden", c.hidden);
+  c.layers = read(in, "layers", c.layers);
+  c.dropout = read(in, "dropout", c.dropout);
 }
 
 void to_json(nlohmann::json& out, const TrainConfig& c) {
@@ -142,20 +180,21 @@ void to_json(nlohmann::json& out, const TrainConfig& c) {
          {"on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))}};
 }
 void from_json(const nlohmann::json& in, TrainConfig& c) {
-  c.steps = in.value("steps", c.steps);
-  c.batch = in.value("batch", c.batch);
-  c.epochs = in.value("epochs", c.epochs);
-  c.optimizer = parse_optimizer(in.value("optimizer", std::string(optimizer_name(c.optimizer))));
-  c.lr = in.value("lr", c.lr);
-  c.clip = in.value("clip", c.clip);
-  c.partition = parse_partition(in.value("partition", std::string(partition_name(c.partition))));
+  check_object(in, "train");
+  c.steps = read(in, "steps", c.steps);
+  c.batch = read(in, "batch", c.batch);
+  c.epochs = read(in, "epochs", c.epochs);
+  c.optimizer = parse_optimizer(read(in, "optimizer", std::string(optimizer_name(c.optimizer))));
+  c.lr = read(in, "lr", c.lr);
+  c.clip = read(in, "clip", c.clip);
+  c.partition = parse_partition(read(in, "partition", std::string(partition_name(c.partition))));
   c.truncation =
-      parse_truncation(in.value("truncation", std::string(truncation_name(c.truncation))));
-  c.unbiased = in.value("unbiased", c.unbiased);
-  c.val_streams = in.value("val_streams", c.val_streams);
-  c.seed = in.value("seed", c.seed);
+      parse_truncation(read(in, "truncation", std::string(truncation_name(c.truncation))));
+  c.unbiased = read(in, "unbiased", c.unbiased);
+  c.val_streams = read(in, "val_streams", c.val_streams);
+  c.seed = read(in, "seed", c.seed);
   c.on_nonfinite =
-      parse_nonfinite(in.value("on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))));
+      parse_nonfinite(read(in, "on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))));
 }
 
 void to_json(nlohmann::json& out, const DataConfig& c) {
@@ -165,14 +204,15 @@ void to_json(nlohmann::json& out, const DataConfig& c) {
          {"max_tokens", c.max_tokens}, {"invalid_utf8", c.invalid_utf8}};
 }
 void from_json(const nlohmann::json& in, DataConfig& c) {
-  c.corpus = in.value("corpus", c.corpus);
-  c.tokenizer = in.value("tokenizer", c.tokenizer);
-  c.merges = in.value("merges", c.merges);
-  c.normalize = in.value("normalize", c.normalize);
-  c.reserved = in.value("reserved", std::string("all"));  // runs from before the option: all
-  c.val_fraction = in.value("val_fraction", c.val_fraction);
-  c.max_tokens = in.value("max_tokens", c.max_tokens);
-  c.invalid_utf8 = in.value("invalid_utf8", c.invalid_utf8);
+  check_object(in, "data");
+  c.corpus = read(in, "corpus", c.corpus);
+  c.tokenizer = read(in, "tokenizer", c.tokenizer);
+  c.merges = read(in, "merges", c.merges);
+  c.normalize = read(in, "normalize", c.normalize);
+  c.reserved = read(in, "reserved", std::string("all"));  // runs from before the option: all
+  c.val_fraction = read(in, "val_fraction", c.val_fraction);
+  c.max_tokens = read(in, "max_tokens", c.max_tokens);
+  c.invalid_utf8 = read(in, "invalid_utf8", c.invalid_utf8);
 }
 
 void to_json(nlohmann::json& out, const RunConfig& c) {
@@ -180,13 +220,13 @@ void to_json(nlohmann::json& out, const RunConfig& c) {
          {"train", c.train},           {"data", c.data}, {"threads", c.threads}};
 }
 void from_json(const nlohmann::json& in, RunConfig& c) {
-  check(in.is_object() && in.value("format", std::string()) == "wengert.lm.run",
+  check(in.is_object() && read(in, "format", std::string()) == "wengert.lm.run",
         "config: not a wengert.lm.run config (\"format\" is missing or different)");
-  check(in.value("version", 0) == 1, "config: unsupported version ", in.value("version", 0));
+  check(read(in, "version", 0) == 1, "config: unsupported version ", read(in, "version", 0));
   if (in.contains("model")) in.at("model").get_to(c.model);
   if (in.contains("train")) in.at("train").get_to(c.train);
   if (in.contains("data")) in.at("data").get_to(c.data);
-  c.threads = in.value("threads", c.threads);
+  c.threads = read(in, "threads", c.threads);
 }
 
 }  // namespace wengert::lm

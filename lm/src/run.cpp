@@ -115,7 +115,7 @@ void check_tokenizer_fingerprint(const RunPaths& paths) {
         "fingerprint differs from the one in config.json)");
 }
 
-LoadedModel load_trained_model(const fs::path& dir) {
+LoadedModel load_trained_model(const fs::path& dir, NonFiniteValues nonfinite) {
   const RunPaths paths{dir};
   check(fs::is_directory(dir), "model folder ", dir.string(), ": no such folder");
   LoadedModel loaded;
@@ -131,7 +131,8 @@ LoadedModel load_trained_model(const fs::path& dir) {
   check(loaded.tokenizer->vocab_size() == loaded.config.model.vocab_size,
         paths.tokenizer().string(), ": vocabulary of ", loaded.tokenizer->vocab_size(),
         " tokens, but the model has ", loaded.config.model.vocab_size);
-  detail::check_finite(paths.model(), nn::load_safetensors(paths.model()).tensors);
+  if (nonfinite == NonFiniteValues::refuse)
+    detail::check_finite(paths.model(), nn::load_safetensors(paths.model()).tensors);
   Generator gen(0);
   loaded.model = std::make_unique<LanguageModel>(loaded.config.model, gen);
   try {

@@ -174,3 +174,21 @@ TEST_CASE("bpe: corrupt merges files give clear errors", "[text][bpe]") {
   CHECK_THROWS_WITH(load_tokenizer(dir / "k.json"),
                     Catch::Contains("unknown tokenizer kind 'xyz'"));
 }
+
+TEST_CASE("bpe: merges making many long tokens are refused before memory runs out", "[text][bpe]") {
+  // 15 merges double 'a' to 32 KB (fine: one long token); 300 more append one 'a' each and every
+  // pair of those makes a 64 KB token: 90,300 merges, a 1.3 MB file, would take 6 GB. The tokens
+  // may average at most 256 bytes (beyond a slack of two 64 KB tokens).
+  const std::int32_t a = 'a';
+  std::vector<BPEMerge> merges{{a, a}};
+  for (std::int32_t k = 1; k < 15; ++k) merges.push_back({255 + k, 255 + k});
+  CHECK(BPETokenizer(merges, {}).id_to_token(256 + 14) == std::string(32768, 'a'));
+  const std::int32_t first_long = 256 + 14;
+  for (std::int32_t k = 0; k < 300; ++k) merges.push_back({first_long + k, a});
+  for (std::int32_t i = 0; i < 300; ++i)
+    for (std::int32_t j = 0; j < 300; ++j) merges.push_back({first_long + i, first_long + j});
+  // 256 bytes + 15 doublings = 65,534 bytes; each appended token adds ~32 KB against a budget
+  // of 256 per token: the 5th one (merge 19) passes 256 * 275 + 2 * 65,536 bytes.
+  CHECK_THROWS_WITH(BPETokenizer(merges, {}),
+                    Catch::Contains("merge 19 makes the tokens longer than 256 bytes on average"));
+}

@@ -121,3 +121,39 @@ TEST_CASE("gpt2: the same model as a Hugging Face tokenizer.json, and saved in a
   CHECK_THROWS_WITH(gpt2().decode(std::vector<std::int64_t>{50257}),
                     Catch::Contains("id 50257 is not in the vocabulary"));
 }
+
+TEST_CASE("GPT2Tokenizer refuses two tokens on one id and ids far beyond the vocabulary") {
+  // Found by fuzz/fuzz_tokenizer_json (inputs fuzz/corpus/tokenizer_json/gpt2_*_id.json): two
+  // tokens on one id made " t" decode as "he"; one id of 2^31 - 2 in a 2 KB file allocated 64 GB.
+  StringMap<std::int64_t> vocab;
+  for (int b = 0; b < 256; ++b)
+    vocab.emplace(gpt2_byte_to_unicode(static_cast<unsigned char>(b)), b);
+  vocab.emplace("Ġt", 256);
+  vocab.emplace("he", 257);
+  const std::vector<std::pair<std::string, std::string>> merges{{"Ġ", "t"}, {"h", "e"}};
+  const GPT2Tokenizer ok(vocab, merges);
+  CHECK(ok.encode(" the") == std::vector<std::int64_t>{256, 257});
+  CHECK(ok.decode(ok.encode(" the")) == " the");
+
+  auto with_hole = vocab;  // 258 tokens: ids up to 2 * 258 - 1 may leave holes
+  with_hole["he"] = 2 * 258 - 1;
+  const GPT2Tokenizer holes(with_hole, merges);
+  CHECK(holes.vocab_size() == 516);
+  CHECK(holes.decode(holes.encode(" the")) == " the");
+  CHECK_THROWS_WITH(holes.decode(std::vector<std::int64_t>{300}),
+                    Catch::Contains("id 300 is not in the vocabulary"));
+
+  auto shared = vocab;
+  shared["he"] = 256;
+  CHECK_THROWS_WITH(
+      GPT2Tokenizer(shared, merges, "test"),
+      Catch::Contains("test: token '") && Catch::Contains("' has id 256, as another"));
+  auto huge = vocab;
+  huge["he"] = (std::int64_t{1} << 31) - 2;
+  CHECK_THROWS_WITH(GPT2Tokenizer(huge, merges, "test"),
+                    Catch::Contains("has id 2147483646 outside [0, 516)"));
+  const auto corpus = std::filesystem::path(WENGERT_SOURCE_DIR) / "fuzz/corpus/tokenizer_json";
+  CHECK_THROWS_WITH(load_tokenizer(corpus / "gpt2_duplicate_id.json"),
+                    Catch::Contains("as another token has"));
+  CHECK_THROWS_WITH(load_tokenizer(corpus / "gpt2_huge_id.json"), Catch::Contains("outside [0, "));
+}

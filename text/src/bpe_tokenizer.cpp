@@ -45,6 +45,7 @@ BPETokenizer::BPETokenizer(std::vector<BPEMerge> merges, std::vector<std::string
   tokens_ = reserved_;
   for (int b = 0; b < 256; ++b) tokens_.emplace_back(1, static_cast<char>(b));
   tables_->ranks = detail::PairMap<std::int32_t>(merges_.size());
+  std::size_t total_bytes = 0;  // of the tokens the merges make
   for (std::size_t rank = 0; rank < merges_.size(); ++rank) {
     const BPEMerge m = merges_[rank];
     const auto next_id = static_cast<std::int32_t>(tokens_.size());
@@ -57,10 +58,17 @@ BPETokenizer::BPETokenizer(std::vector<BPEMerge> merges, std::vector<std::string
                                  static_cast<std::int32_t>(rank) + 1, inserted);
     check(inserted, "BPETokenizer: merge ", rank, " (", m.left, ", ", m.right,
           ") repeats an earlier merge");
-    // Bounded so that a hostile file (each merge doubling the last token) cannot take gigabytes.
-    constexpr std::size_t max_token_bytes = std::size_t{1} << 16;
-    check(tokens_[m.left].size() + tokens_[m.right].size() <= max_token_bytes,
-          "BPETokenizer: merge ", rank, " makes a token longer than ", max_token_bytes, " bytes");
+    // Bounded so that a hostile file cannot take gigabytes: each merge doubling the last token,
+    // or pairing long tokens with each other (1 MB of merges, each making 64 KB, took 6 GB).
+    // Real vocabularies average a few bytes a token (GPT-2: 6).
+    constexpr std::size_t max_token_bytes = std::size_t{1} << 16, max_mean_token_bytes = 256;
+    const std::size_t bytes = tokens_[m.left].size() + tokens_[m.right].size();
+    check(bytes <= max_token_bytes, "BPETokenizer: merge ", rank, " makes a token longer than ",
+          max_token_bytes, " bytes");
+    total_bytes += bytes;
+    check(total_bytes <= max_mean_token_bytes * tokens_.size() + 2 * max_token_bytes,
+          "BPETokenizer: merge ", rank, " makes the tokens longer than ", max_mean_token_bytes,
+          " bytes on average");
     tokens_.push_back(tokens_[m.left] + tokens_[m.right]);
   }
   for (std::size_t id = 0; id < tokens_.size(); ++id) {

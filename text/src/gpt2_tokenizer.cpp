@@ -207,16 +207,21 @@ GPT2Tokenizer::GPT2Tokenizer(StringMap<std::int64_t> vocab,
   }
   bpe_ = BPETokenizer(std::move(bpe_merges), {});
 
+  // Ids may leave holes (decoded as errors), but no more holes than tokens: the id range, and
+  // so the table below, stays within twice the vocabulary (a 2 KB file cannot ask for 2^31).
+  const auto tokens = static_cast<std::int64_t>(vocab_.size());
   std::int64_t size = 0;
   for (const auto& [token, id] : vocab_) {
-    check(id >= 0 && id < (std::int64_t{1} << 31), where, ": token '", token, "' has id ", id,
-          " out of range");
+    check(id >= 0 && id < 2 * tokens, where, ": token '", token, "' has id ", id, " outside [0, ",
+          2 * tokens, ") (ids may leave holes, but no more holes than the ", tokens, " tokens)");
     size = std::max(size, id + 1);
   }
   bytes_of_id_.assign(static_cast<std::size_t>(size), std::string());
   for (const auto& [token, id] : vocab_) {
     std::string bytes = bytes_of(token);
     check(!bytes.empty(), where, ": the vocabulary holds an empty token (id ", id, ")");
+    check(bytes_of_id_[static_cast<std::size_t>(id)].empty(), where, ": token '", token,
+          "' has id ", id, ", as another token has (encoding one would decode to the other)");
     check(id_of_bytes_.emplace(bytes, id).second, where, ": tokens '", token,
           "' and another one stand for the same bytes");
     bytes_of_id_[static_cast<std::size_t>(id)] = std::move(bytes);

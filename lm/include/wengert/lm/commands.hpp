@@ -34,6 +34,7 @@ struct EvalCommand {
   std::filesystem::path corpus;
   std::int64_t batch = 1;  // parallel streams; 1 = one stream through the text; 0 = run's --batch
   int threads = 0;
+  NonFiniteValues nonfinite = NonFiniteValues::refuse;  // --allow-nonfinite: load NaN weights
 };
 // Prints perplexity per token and per character (and bits per character), how the text was
 // read (streams), and how many tokens were out of the vocabulary (mapped to <unk>).
@@ -46,6 +47,7 @@ struct GenerateCommand {
   nn::SamplingOptions sampling;
   std::uint64_t seed = 0;
   int threads = 0;
+  NonFiniteValues nonfinite = NonFiniteValues::refuse;  // --allow-nonfinite: load NaN weights
 };
 int run_generate(const GenerateCommand& command, std::ostream& out);
 

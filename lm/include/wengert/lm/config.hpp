@@ -31,6 +31,10 @@ enum class OptimizerKind { sgd, adam };
 enum class NonFinite { stop, skip_batch };
 NonFinite parse_nonfinite(std::string_view name);  // stop | skip-batch
 std::string_view nonfinite_name(NonFinite n);
+// Loading weights, optimizer state or carried state that hold NaN or Inf (a diverged run): an
+// error naming the file and tensor by default; `allow` loads them anyway, e.g. to inspect the
+// run that diverged (wengert-lm eval/generate --allow-nonfinite).
+enum class NonFiniteValues { refuse, allow };
 
 Partition parse_partition(std::string_view name);
 Truncation parse_truncation(std::string_view name);

@@ -54,12 +54,14 @@ RunConfig load_run_config(const RunPaths& paths);
 void check_tokenizer_fingerprint(const RunPaths& paths);
 
 // A trained model with its tokenizer, for eval and generate. Throws a one-line error when a
-// file is missing or the folder's parts disagree (tokenizer kind, vocabulary size, weights).
+// file is missing or the folder's parts disagree (tokenizer kind, vocabulary size, weights), or
+// when the weights hold NaN or Inf (unless `nonfinite` allows them).
 struct LoadedModel {
   RunConfig config;
   std::unique_ptr<text::Tokenizer> tokenizer;
   std::unique_ptr<LanguageModel> model;
 };
-LoadedModel load_trained_model(const std::filesystem::path& dir);
+LoadedModel load_trained_model(const std::filesystem::path& dir,
+                               NonFiniteValues nonfinite = NonFiniteValues::refuse);
 
 }  // namespace wengert::lm

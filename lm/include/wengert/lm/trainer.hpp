@@ -98,9 +98,11 @@ class Trainer {
   // swapped in: `dir` -> `dir.old`, `dir.tmp` -> `dir`, remove `dir.old`. A kill at any moment
   // leaves a complete checkpoint under one of the three names (see recover_checkpoint).
   void save_checkpoint(const std::filesystem::path& dir) const;
-  // All-or-nothing: throws (naming the file) on a missing file or a mismatch with this model.
-  // Recovers an interrupted swap first.
-  void load_checkpoint(const std::filesystem::path& dir);
+  // All-or-nothing: throws (naming the file) on a missing file, a mismatch with this model, or
+  // weights, optimizer state or carried state holding NaN or Inf (unless `nonfinite` allows
+  // them). Recovers an interrupted swap first.
+  void load_checkpoint(const std::filesystem::path& dir,
+                       NonFiniteValues nonfinite = NonFiniteValues::refuse);
 
   LanguageModel& model() { return *model_; }
   const LanguageModel& model() const { return *model_; }

@@ -37,7 +37,8 @@ class GPT2Tokenizer final : public Tokenizer {
  public:
   // vocab: token (in the byte-to-unicode alphabet) -> id; merges: pairs of such tokens by rank.
   // Throws naming `where` when a merge uses a token no earlier merge made, or a token made by
-  // the merges is missing from the vocabulary.
+  // the merges is missing from the vocabulary, two tokens share an id, or the ids leave more
+  // holes than there are tokens.
   GPT2Tokenizer(StringMap<std::int64_t> vocab,
                 std::vector<std::pair<std::string, std::string>> merges,
                 std::string_view where = "GPT2Tokenizer");
