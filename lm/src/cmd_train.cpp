@@ -224,8 +224,8 @@ int run_train(const TrainCommand& command, std::ostream& out) {
     // A rank that fails alone would leave the others waiting in their next collective: it
     // reports and ends the whole job (mpirun prints that MPI_Abort was called).
     std::cout << std::flush;
-    std::cerr << "wengert-lm: error: rank " << replicas.rank() << " of " << replicas.size()
-              << ": " << e.what() << std::endl;
+    std::cerr << "wengert-lm: error: rank " << replicas.rank() << " of " << replicas.size() << ": "
+              << e.what() << std::endl;
     replicas.abort(1);
   }
   return 1;  // (abort does not return)

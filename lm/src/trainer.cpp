@@ -190,8 +190,8 @@ std::optional<EpochStats> Trainer::run_epoch() {
   if (train_.truncation == Truncation::none && pending_loss_.defined()) {
     // One backward through the whole stream: the mean NLL over every token of the epoch
     // (position_.tokens counts every replica's; see train_batch for the factor N).
-    (pending_loss_ * (static_cast<double>(replicas_.size()) /
-                      static_cast<double>(position_.tokens)))
+    (pending_loss_ *
+     (static_cast<double>(replicas_.size()) / static_cast<double>(position_.tokens)))
         .backward();
     pending_loss_ = Var();
     state_ = {};
@@ -220,9 +220,9 @@ Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k, bool l
   Generator* dropout_gen = &dropout_rng_;
   Generator replica_dropout(0);
   if (replicas_.size() > 1 && model_->config().dropout > 0) {
-    replica_dropout = Generator(dropout_rng_.next_u64() ^
-                                (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(
-                                                             replicas_.rank() + 1)));
+    replica_dropout =
+        Generator(dropout_rng_.next_u64() ^
+                  (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(replicas_.rank() + 1)));
     dropout_gen = &replica_dropout;
   }
   auto out = model_->forward(batch.inputs, start, *dropout_gen, reweight);

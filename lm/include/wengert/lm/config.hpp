@@ -64,7 +64,7 @@ struct ModelConfig {
   std::int64_t embedding = 0;   // E; 0 = one-hot inputs (I = V)
   std::int64_t hidden = 256;    // H
   std::int64_t layers = 1;
-  double dropout = 0.0;  // between layers and on the last layer's output, training only
+  double dropout = 0.0;      // between layers and on the last layer's output, training only
   DType dtype = DType::f32;  // of the weights, states and logits: f32 or f64
   void validate() const;
 };
