@@ -56,6 +56,28 @@ train 2 up --epochs 3 --resume
 same down full 1e-9
 same up full 1e-9
 
+# A stop on mpirun (SIGUSR1, which mpirun forwards to every rank): all ranks stop at the same
+# batch, rank 0 saves a checkpoint, all exit with 130; resumed in one process, the run ends like
+# the uninterrupted one. (Should the run end before the signal, the resume has nothing to do and
+# the comparison still holds.)
+train 0 whole --epochs 6 --dtype f64
+"$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --hidden 24 --batch 8 \
+  --steps 16 --threads 1 --epochs 6 --dtype f64 --out "$work/stopped" > "$work/stopped.log" 2>&1 &
+launcher=$!
+while ! grep -q "^epoch 1/6" "$work/stopped.log" && kill -0 "$launcher" 2> /dev/null; do
+  sleep 0.1
+done
+kill -USR1 "$launcher" 2> /dev/null || true
+status=0
+wait "$launcher" || status=$?
+if [ "$status" -ne 0 ]; then
+  test "$status" -eq 130 || { cat "$work/stopped.log"; exit 1; }
+  grep -q "^interrupted in epoch" "$work/stopped.log" || { cat "$work/stopped.log"; exit 1; }
+fi
+echo "mpirun after SIGUSR1: exit $status; $(grep "^interrupted" "$work/stopped.log" || echo "finished first")"
+train 1 stopped --resume
+same stopped whole 1e-9
+
 # B % N != 0: a one-line error naming both, and no run folder.
 if "$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --batch 7 \
   --out "$work/odd" > /dev/null 2> "$work/odd.err"; then
