@@ -11,7 +11,7 @@ corpus=$3
 work=$4
 rm -rf "$work"
 mkdir -p "$work"
-head -c 12000 "$corpus" > "$work/slice.txt"
+head -c 8000 "$corpus" > "$work/slice.txt"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 train() {  # train NP OUT ARGS...: a tiny model on NP processes (NP 0: without mpirun)
   np=$1

@@ -67,7 +67,7 @@ std::filesystem::path shared_folder(const std::string& name) {
 }  // namespace
 
 TEST_CASE("N replicas train exactly like one process: per-step losses and validation") {
-  auto data = lm_test::char_data(6000);
+  auto data = lm_test::char_data(4000);
   const std::int64_t V = data.tokenizer.vocab_size();
   struct Case {
     const char* name;
@@ -119,7 +119,7 @@ TEST_CASE("N replicas train exactly like one process: per-step losses and valida
 }
 
 TEST_CASE("a checkpoint does not depend on the number of replicas: resume with another N") {
-  auto data = lm_test::char_data(6000);
+  auto data = lm_test::char_data(4000);
   const std::int64_t V = data.tokenizer.vocab_size();
   const ModelConfig m = model_of(V, nn::CellKind::lstm, DType::f64);
   const TrainConfig t = lm_test::tiny_train(2);
