@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <climits>
+#include <cstdlib>
 #include <string>
 
 #include "mpi_util.hpp"
@@ -105,6 +106,11 @@ std::int64_t Communicator::allreduce_max(std::int64_t value) const {
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD),
             "MPI_Allreduce");
   return value;
+}
+
+void Communicator::abort(int code) const {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::abort();  // MPI_Abort does not return; this is for the compiler
 }
 
 }  // namespace wengert::dist

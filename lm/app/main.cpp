@@ -1,7 +1,10 @@
 // wengert-lm: train, evaluate and sample character/word/BPE language models (RNN, GRU, LSTM).
 // This file only parses flags (CLI11) into the command structs of <wengert/lm/commands.hpp>,
 // turns errors into one line "wengert-lm: error: ..." and a non-zero exit, and makes Ctrl-C
-// during training save a checkpoint (exit 130).
+// (SIGINT), SIGTERM or SIGUSR1 during training save a checkpoint (exit 130). Under mpirun the
+// ranks agree to stop at the same batch (see Trainer): `kill -USR1 <mpirun>` is forwarded to
+// every rank at once; on Ctrl-C mpirun sends SIGTERM, then SIGKILL after its grace period (Open
+// MPI 4.1: --mca odls_base_sigkill_timeout S, 1 s by default: too short to save, see README).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -19,9 +22,9 @@ namespace {
 
 std::atomic<bool> stop_requested{false};
 
-extern "C" void on_sigint(int) {
+extern "C" void on_stop_signal(int signal) {
   stop_requested.store(true);
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C quits at once
+  std::signal(signal, SIG_DFL);  // a second one quits at once
 }
 
 std::string default_run_dir() {
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   TrainCommand train;
   RunConfig& rc = train.config;
   std::string cell = "rnn", partition = "sequential", truncation = "fixed", optimizer = "sgd";
+  std::string dtype = "f32";
   std::optional<double> lr;
   std::string out_dir;
   CLI::App* t = app.add_subcommand("train", "train a model; writes a run folder (--out)");
@@ -121,8 +125,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--embedding", rc.model.embedding, "embedding size E; 0 = one-hot inputs")
       ->capture_default_str();
+  t->add_option("--dtype", dtype, "floating type of weights and activations: f32 or f64")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"f32", "f64"}));
   t->add_option("--steps", rc.train.steps, "time steps per minibatch (T)")->capture_default_str();
-  t->add_option("--batch", rc.train.batch, "sequences per minibatch (B)")->capture_default_str();
+  t->add_option("--batch", rc.train.batch,
+                "sequences per minibatch (B); under mpirun -np N each process takes B/N of them")
+      ->capture_default_str();
+  t->add_option("--accumulate", rc.train.accumulate,
+                "gradient accumulation: one update per K minibatches, with their mean gradient")
+      ->capture_default_str();
   t->add_option("--epochs", rc.train.epochs, "epochs (with --resume: the new total)")
       ->capture_default_str();
   t->add_option("--optimizer", optimizer, "sgd or adam")
@@ -222,6 +234,7 @@ int main(int argc, char** argv) {
       }
       if (train.resume && out_dir.empty()) throw wengert::Error("--resume needs --out DIR");
       rc.model.cell = wengert::nn::parse_cell_kind(cell);
+      rc.model.dtype = parse_float_dtype(dtype);
       rc.train.partition = parse_partition(partition);
       rc.train.truncation = parse_truncation(truncation);
       rc.train.optimizer = parse_optimizer(optimizer);
@@ -230,7 +243,9 @@ int main(int argc, char** argv) {
       train.out = out_dir.empty() ? default_run_dir() : out_dir;
       train.live_progress = isatty(STDOUT_FILENO) != 0;
       train.stop = &stop_requested;
-      std::signal(SIGINT, on_sigint);
+      std::signal(SIGINT, on_stop_signal);
+      std::signal(SIGTERM, on_stop_signal);
+      std::signal(SIGUSR1, on_stop_signal);  // mpirun forwards SIGUSR1 to every rank at once
       return run_train(train, std::cout);
     }
     if (e->parsed()) return run_eval(eval, std::cout);

@@ -47,17 +47,20 @@ EpochPlan::EpochPlan(std::span<const std::int64_t> ids, const TrainConfig& confi
   }
 }
 
-Batch EpochPlan::batch(std::int64_t k) const {
+Batch EpochPlan::batch(std::int64_t k, std::int64_t first, std::int64_t count) const {
   check(k >= 0 && k < num_batches(), "EpochPlan::batch: batch ", k, " out of range [0, ",
         num_batches(), ")");
-  const std::int64_t T = length(k), B = batch_;
+  check(first >= 0 && count > 0 && first + count <= batch_, "EpochPlan::batch: streams [", first,
+        ", ", first + count, ") out of range [0, ", batch_, ")");
+  const std::int64_t T = length(k), B = count;
   std::vector<std::int64_t> inputs(static_cast<std::size_t>(T * B));
   std::vector<std::int64_t> targets(inputs.size());
   for (std::int64_t b = 0; b < B; ++b) {
+    const std::int64_t stream = first + b;
     const std::int64_t start =
         partition_ == Partition::random
-            ? starts_[static_cast<std::size_t>(k * B + b)]
-            : offset_ + b * row_length_ + starts_[static_cast<std::size_t>(k)];
+            ? starts_[static_cast<std::size_t>(k * batch_ + stream)]
+            : offset_ + stream * row_length_ + starts_[static_cast<std::size_t>(k)];
     for (std::int64_t t = 0; t < T; ++t) {
       inputs[static_cast<std::size_t>(t * B + b)] = ids_[static_cast<std::size_t>(start + t)];
       targets[static_cast<std::size_t>(t * B + b)] = ids_[static_cast<std::size_t>(start + t + 1)];

@@ -32,6 +32,7 @@ nlohmann::json to_json(const EpochStats& s) {
           {"val_ppl", number(s.val_ppl)},
           {"seconds", number(s.seconds)},
           {"tokens_per_s", number(s.tokens_per_s)},
+          {"comm_seconds", number(s.comm_seconds)},
           {"lr", number(s.lr)},
           {"tokens", s.tokens},
           {"batches", s.batches},
@@ -46,6 +47,7 @@ EpochStats epoch_stats(const nlohmann::json& j) {
   s.val_ppl = number(j.at("val_ppl"));
   s.seconds = number(j.at("seconds"));
   s.tokens_per_s = number(j.at("tokens_per_s"));
+  s.comm_seconds = j.contains("comm_seconds") ? number(j.at("comm_seconds")) : 0.0;
   s.lr = number(j.at("lr"));
   s.tokens = j.at("tokens").get<std::int64_t>();
   s.batches = j.at("batches").get<std::int64_t>();
@@ -80,7 +82,8 @@ void validate_position(const Trainer::Position& at, const std::vector<EpochStats
     check(history[i].epoch == static_cast<std::int64_t>(i) + 1, "history entry ", i, " is epoch ",
           history[i].epoch);
   }
-  check(std::isfinite(at.nll_sum) && std::isfinite(at.seconds), "non-finite running sums");
+  check(std::isfinite(at.nll_sum) && std::isfinite(at.seconds) && std::isfinite(at.comm_seconds),
+        "non-finite running sums");
   for (const auto& state : generators) {  // xoshiro256 never leaves the all-zero state
     check(state != std::array<std::uint64_t, 4>{}, "an all-zero random generator state");
   }
@@ -126,10 +129,25 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
     at.data_rng_at_epoch_start = data_rng;
     at.dropout_rng_at_epoch_start = dropout_rng;
   } else if (at.batch > 0) {
-    // One tensor per layer on disk (the file format predates the [L, B, H] state).
+    // One tensor per layer on disk (the file format predates the [L, B, H] state), holding all B
+    // streams whatever the number of replicas: each holds the rows of its own streams and zeros
+    // elsewhere, and the sum over replicas gathers them (x + 0 = x).
+    const auto all_streams = [&](const Tensor& mine) {
+      if (replicas_.size() == 1) return mine.contiguous();
+      Tensor all = zeros({train_.batch, mine.size(1)}, mine.dtype());
+      all.narrow(0, first_stream_, local_batch_).copy_(mine);
+      replicas_.sum(all);
+      return all;
+    };
     for (const auto& [prefix, v] : {std::pair{"h.", state_.h}, std::pair{"c.", state_.c}})
       for (std::int64_t l = 0; v.defined() && l < v.size(0); ++l)
-        carried.emplace_back(prefix + std::to_string(l), v.value()[l].contiguous());
+        carried.emplace_back(prefix + std::to_string(l), all_streams(v.value()[l]));
+  }
+  // Only rank 0 writes; the others wait until the checkpoint is complete (a process that exited
+  // earlier could make mpirun end the job in the middle of the write).
+  if (!replicas_.is_root()) {
+    replicas_.barrier();
+    return;
   }
   nlohmann::json j = {{"format", "wengert.lm.checkpoint"},
                       {"version", 1},
@@ -145,6 +163,7 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
                       {"tokens", at.tokens},
                       {"carried_batches", at.carried_batches},
                       {"seconds", at.seconds},
+                      {"comm_seconds", at.comm_seconds},
                       {"history", nlohmann::json::array()}};
   for (const EpochStats& s : history_) j["history"].push_back(to_json(s));
 
@@ -167,6 +186,7 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
   fs::rename(temp, dir);
   sync_directory(dir.parent_path());
   fs::remove_all(old);
+  replicas_.barrier();
 }
 
 void Trainer::load_checkpoint(const fs::path& dir, NonFiniteValues nonfinite) {
@@ -187,12 +207,12 @@ void Trainer::load_checkpoint(const fs::path& dir, NonFiniteValues nonfinite) {
     const auto& mine = model_->config();
     check(model.cell == mine.cell && model.vocab_size == mine.vocab_size &&
               model.embedding == mine.embedding && model.hidden == mine.hidden &&
-              model.layers == mine.layers,
+              model.layers == mine.layers && model.dtype == mine.dtype,
           "it holds a different model (", nlohmann::json(model).dump(), ")");
     const TrainConfig train = j.at("train").get<TrainConfig>();
     check(train.partition == train_.partition && train.truncation == train_.truncation &&
               train.steps == train_.steps && train.batch == train_.batch &&
-              train.optimizer == train_.optimizer,
+              train.optimizer == train_.optimizer && train.accumulate == train_.accumulate,
           "it was trained with different data settings (", nlohmann::json(train).dump(), ")");
     at.epoch = j.at("epoch").get<std::int64_t>();
     at.batch = j.at("batch").get<std::int64_t>();
@@ -206,6 +226,7 @@ void Trainer::load_checkpoint(const fs::path& dir, NonFiniteValues nonfinite) {
     at.tokens = j.at("tokens").get<std::int64_t>();
     at.carried_batches = j.at("carried_batches").get<std::int64_t>();
     at.seconds = j.at("seconds").get<double>();
+    at.comm_seconds = j.value("comm_seconds", 0.0);
     for (const auto& h : j.at("history")) history.push_back(epoch_stats(h));
     validate_position(at, history, {data_rng, dropout_rng});
   } catch (const nlohmann::json::exception& e) {
@@ -241,6 +262,9 @@ void Trainer::load_checkpoint(const fs::path& dir, NonFiniteValues nonfinite) {
               "checkpoint: ", (dir / "state.safetensors").string(), ": state has shape ",
               shape_str(v.shape()), " of ", dtype_name(v.dtype()), ", expected ",
               shape_str(Shape{train_.batch, model_->config().hidden}), " of ", dtype_name(dtype));
+    // The state of all B streams: this replica carries the rows of its own.
+    for (auto* part : {&carried_h, &carried_c})
+      for (Tensor& v : *part) v = v.narrow(0, first_stream_, local_batch_).contiguous();
   }
   nn::load_checkpoint(dir / "model.safetensors", *model_, *optimizer_);  // all-or-nothing
   optimizer_->set_lr(train_.lr);  // the lr comes from the run's config, never from the file

@@ -1,8 +1,11 @@
 // `wengert-lm train`: a fresh run (corpus -> tokenizer -> run folder -> Trainer) or --resume of
 // the run in --out; after every epoch the checkpoint, the latest weights, log.csv and
 // perplexity.svg are rewritten, and a stop request (Ctrl-C) saves a checkpoint mid-epoch.
+// Under `mpirun -np N` every process runs this with the same arguments (reading the corpus, and
+// on --resume the run folder, itself); only rank 0 writes the run folder and prints.
 #include <cmath>
 #include <iomanip>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <wengert/nn/checkpoint.hpp>
@@ -34,6 +37,7 @@ constexpr std::pair<const char*, const char*> fixed_on_resume[] = {
     {"layers", "/model/layers"},
     {"dropout", "/model/dropout"},
     {"embedding", "/model/embedding"},
+    {"dtype", "/model/dtype"},
     {"steps", "/train/steps"},
     {"batch", "/train/batch"},
     {"optimizer", "/train/optimizer"},
@@ -42,6 +46,7 @@ constexpr std::pair<const char*, const char*> fixed_on_resume[] = {
     {"partition", "/train/partition"},
     {"truncation", "/train/truncation"},
     {"unbiased", "/train/unbiased"},
+    {"accumulate", "/train/accumulate"},
     {"seed", "/train/seed"}};
 
 RunConfig resumed_config(const TrainCommand& command, const RunPaths& paths) {
@@ -68,13 +73,14 @@ double training_seconds(const std::vector<EpochStats>& history) {
   return seconds;
 }
 
-}  // namespace
-
-int run_train(const TrainCommand& command, std::ostream& out) {
+int train(const TrainCommand& command, std::ostream& root_out, Replicas& replicas) {
+  std::ostream silent(nullptr);  // the other ranks print nothing
+  std::ostream& out = replicas.is_root() ? root_out : silent;
+  const bool root = replicas.is_root();
   const RunPaths paths{command.out};
   check(!command.out.empty(), "no run folder given (--out DIR)");
   RunConfig config = command.resume ? resumed_config(command, paths) : command.config;
-  if (!command.resume) {
+  if (!command.resume && root) {
     check(!fs::exists(paths.config()), paths.dir.string(),
           " already holds a run; pass --resume to continue it, or choose another --out");
   }
@@ -103,13 +109,16 @@ int run_train(const TrainCommand& command, std::ostream& out) {
     ids.resize(static_cast<std::size_t>(config.data.max_tokens));
   TokenSplit split = split_tokens(std::move(ids), config.data.val_fraction);
   const auto train_tokens = split.train.size(), val_tokens = split.val.size();
-  Trainer trainer(config.model, config.train, std::move(split.train), std::move(split.val));
+  Trainer trainer(config.model, config.train, std::move(split.train), std::move(split.val),
+                  replicas);
   // config.json is written last: a folder without it holds no run (and may be trained afresh);
-  // a run killed before its first checkpoint resumes from its start.
-  const bool from_checkpoint = command.resume && recover_checkpoint(paths.checkpoint());
+  // a run killed before its first checkpoint resumes from its start. Rank 0 completes an
+  // interrupted checkpoint swap before any rank reads the checkpoint.
+  const bool from_checkpoint =
+      command.resume && replicas.any(root && recover_checkpoint(paths.checkpoint()));
   if (from_checkpoint) {
     trainer.load_checkpoint(paths.checkpoint());
-  } else if (!command.resume) {
+  } else if (!command.resume && root) {
     fs::create_directories(paths.dir);
     tokenizer->save(paths.tokenizer());
     save_run_config(paths, config, hash);
@@ -133,15 +142,24 @@ int run_train(const TrainCommand& command, std::ostream& out) {
       << ", " << trainer.model().num_parameters() << " parameters; batch " << t.batch << " x "
       << t.steps << " steps, " << partition_name(t.partition) << " partition, "
       << truncation_name(t.truncation) << " truncation, " << optimizer_name(t.optimizer) << " lr "
-      << t.lr << ", clip " << t.clip << "\n"
-      << "run folder " << paths.dir.string() << "\n";
+      << t.lr << ", clip " << t.clip
+      << (t.accumulate > 1 ? ", " + std::to_string(t.accumulate) + " batches per update"
+                           : std::string())
+      << (m.dtype == DType::f64 ? ", f64" : "") << "\n";
+  if (replicas.size() > 1) {
+    out << "data parallel: " << replicas.size() << " processes, " << t.batch / replicas.size()
+        << " of the " << t.batch << " streams of each batch each; gradients averaged over MPI\n";
+  }
+  out << "run folder " << paths.dir.string() << "\n";
   if (from_checkpoint) {
     out << "resuming after epoch " << trainer.epochs_done() << ", batch "
         << trainer.batch_in_epoch() << "\n";
   } else if (command.resume) {
     out << "no checkpoint yet: the run starts again from its beginning\n";
   }
-  ProgressPrinter progress(out, command.live_progress, t.epochs);
+  // Under mpirun, rank 0's stdout is a pseudo-terminal whatever mpirun's own output is (a log
+  // file, a pipe): print plain lines, one per epoch.
+  ProgressPrinter progress(out, command.live_progress && replicas.size() == 1, t.epochs);
   const std::string title = std::string(nn::cell_kind_name(m.cell)) +
                             " H=" + std::to_string(m.hidden) + " x" + std::to_string(m.layers) +
                             ", " + std::string(tokenizer->kind()) +
@@ -149,6 +167,7 @@ int run_train(const TrainCommand& command, std::ostream& out) {
   // The exports of an epoch follow its checkpoint, the commit point; a kill in between leaves
   // them one epoch behind, so a resume at an epoch's end writes them again from the checkpoint.
   const auto write_exports = [&] {
+    if (!root) return;
     nn::save_module(paths.model(), trainer.model(),
                     {{"epoch", std::to_string(trainer.epochs_done())}});
     write_csv_log(paths.csv(), trainer.history());
@@ -180,6 +199,7 @@ int run_train(const TrainCommand& command, std::ostream& out) {
     return 130;
   }
   const EpochStats& last = trainer.history().back();
+  if (!root) return 0;
   const double seconds = training_seconds(trainer.history());
   out << std::fixed << std::setprecision(2) << "done: train perplexity " << last.train_ppl;
   if (std::isfinite(last.val_ppl)) {
@@ -191,6 +211,24 @@ int run_train(const TrainCommand& command, std::ostream& out) {
       << " s of training); wrote " << paths.model().string() << ", "
       << paths.csv().filename().string() << ", " << paths.svg().filename().string() << std::endl;
   return 0;
+}
+
+}  // namespace
+
+int run_train(const TrainCommand& command, std::ostream& out) {
+  Replicas& replicas = world_replicas();
+  if (replicas.size() == 1) return train(command, out, replicas);
+  try {
+    return train(command, out, replicas);
+  } catch (const std::exception& e) {
+    // A rank that fails alone would leave the others waiting in their next collective: it
+    // reports and ends the whole job (mpirun prints that MPI_Abort was called).
+    std::cout << std::flush;
+    std::cerr << "wengert-lm: error: rank " << replicas.rank() << " of " << replicas.size() << ": "
+              << e.what() << std::endl;
+    replicas.abort(1);
+  }
+  return 1;  // (abort does not return)
 }
 
 }  // namespace wengert::lm

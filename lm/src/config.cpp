@@ -104,6 +104,13 @@ void ModelConfig::validate() const {
   check_size("--hidden", hidden, 1, limits::width);
   check_size("--layers", layers, 1, limits::layers);
   check_real("--dropout", dropout, 0, 1, true);
+  check(dtype == DType::f32 || dtype == DType::f64, "--dtype: expected f32 or f64, got ", dtype);
+}
+
+DType parse_float_dtype(std::string_view name) {
+  if (name == "f32") return DType::f32;
+  if (name == "f64") return DType::f64;
+  fail("--dtype: expected f32 or f64, got '", name, "'");
 }
 
 void TrainConfig::validate() const {
@@ -117,6 +124,9 @@ void TrainConfig::validate() const {
         " needs --partition sequential (random partitioning resets the state every batch)");
   check(!unbiased || truncation == Truncation::random, "--unbiased needs --truncation random");
   check_size("--val-streams (0 = --batch)", val_streams, 0, limits::batch);
+  check_size("--accumulate", accumulate, 1, limits::batch);
+  check(accumulate == 1 || truncation != Truncation::none,
+        "--accumulate needs --truncation fixed or random (none makes one update per epoch)");
 }
 
 void DataConfig::validate() const {
@@ -153,7 +163,8 @@ void to_json(nlohmann::json& out, const ModelConfig& c) {
          {"embedding", c.embedding},
          {"hidden", c.hidden},
          {"layers", c.layers},
-         {"dropout", c.dropout}};
+         {"dropout", c.dropout},
+         {"dtype", std::string(dtype_name(c.dtype))}};
 }
 void from_json(const nlohmann::json& in, ModelConfig& c) {
   check_object(in, "model");
@@ -163,6 +174,7 @@ void from_json(const nlohmann::json& in, ModelConfig& c) {
   c.hidden = read(in, "hidden", c.hidden);
   c.layers = read(in, "layers", c.layers);
   c.dropout = read(in, "dropout", c.dropout);
+  c.dtype = parse_float_dtype(read(in, "dtype", std::string(dtype_name(c.dtype))));
 }
 
 void to_json(nlohmann::json& out, const TrainConfig& c) {
@@ -177,7 +189,8 @@ void to_json(nlohmann::json& out, const TrainConfig& c) {
          {"unbiased", c.unbiased},
          {"val_streams", c.val_streams},
          {"seed", c.seed},
-         {"on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))}};
+         {"on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))},
+         {"accumulate", c.accumulate}};
 }
 void from_json(const nlohmann::json& in, TrainConfig& c) {
   check_object(in, "train");
@@ -195,6 +208,7 @@ void from_json(const nlohmann::json& in, TrainConfig& c) {
   c.seed = read(in, "seed", c.seed);
   c.on_nonfinite =
       parse_nonfinite(read(in, "on_nonfinite", std::string(nonfinite_name(c.on_nonfinite))));
+  c.accumulate = read(in, "accumulate", c.accumulate);
 }
 
 void to_json(nlohmann::json& out, const DataConfig& c) {

@@ -13,13 +13,15 @@ LanguageModel::LanguageModel(const ModelConfig& config, Generator& gen) : config
   const std::int64_t input_size = config.embedding > 0 ? config.embedding : config.vocab_size;
   if (config.embedding > 0) {
     embedding_ = register_module(
-        "embedding", std::make_shared<nn::Embedding>(config.vocab_size, config.embedding, gen));
+        "embedding",
+        std::make_shared<nn::Embedding>(config.vocab_size, config.embedding, gen, config.dtype));
   }
   rnn_ = register_module(
-      "rnn", std::make_shared<nn::Recurrent>(config.cell, input_size, config.hidden, config.layers,
-                                             gen, nn::RecurrentOptions{.dropout = config.dropout}));
-  decoder_ = register_module(
-      "decoder", std::make_shared<nn::SoftmaxDecoder>(config.hidden, config.vocab_size, gen));
+      "rnn", std::make_shared<nn::Recurrent>(
+                 config.cell, input_size, config.hidden, config.layers, gen,
+                 nn::RecurrentOptions{.dropout = config.dropout, .dtype = config.dtype}));
+  decoder_ = register_module("decoder", std::make_shared<nn::SoftmaxDecoder>(
+                                            config.hidden, config.vocab_size, gen, config.dtype));
 }
 
 Var LanguageModel::inputs(const Tensor& ids) const {

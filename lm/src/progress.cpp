@@ -66,8 +66,10 @@ void ProgressPrinter::batch(const BatchStats& s) {
        << std::string(static_cast<std::size_t>(std::max(0, width - filled - 1)), ' ') << "] "
        << s.batch + 1 << '/' << s.num_batches << std::fixed << std::setprecision(3) << "  loss "
        << loss << "  ppl " << std::setprecision(2) << std::exp(loss) << "  "
-       << compact_number(s.seconds > 0 ? tokens_ / s.seconds : 0) << " tok/s  ETA "
-       << format_duration(eta);
+       << compact_number(s.seconds > 0 ? tokens_ / s.seconds : 0) << " tok/s";
+  if (s.comm_seconds > 0 && s.seconds > 0)
+    line << "  comm " << std::setprecision(0) << 100 * s.comm_seconds / s.seconds << " %";
+  line << "  ETA " << format_duration(eta);
   out_ << "\r\033[K" << line.str() << std::flush;
   line_pending_ = true;
 }
@@ -78,7 +80,10 @@ void ProgressPrinter::epoch(const EpochStats& s) {
        << "  train ppl " << s.train_ppl;
   if (std::isfinite(s.val_ppl)) out_ << "  val ppl " << s.val_ppl;
   out_ << "  " << std::setprecision(1) << s.seconds << " s  " << compact_number(s.tokens_per_s)
-       << " tok/s" << std::endl;
+       << " tok/s";
+  if (s.comm_seconds > 0 && s.seconds > 0)
+    out_ << "  comm " << 100 * s.comm_seconds / s.seconds << " %";  // waiting for other processes
+  out_ << std::endl;
 }
 
 }  // namespace wengert::lm

@@ -1,4 +1,5 @@
-// The CSV log of a run: one row per epoch.
+// The CSV log of a run: one row per epoch. comm_share: the share of the epoch's time spent
+// waiting for the other processes of a data-parallel run (0 in one process).
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -10,7 +11,7 @@ namespace wengert::lm {
 
 std::string csv_log(const std::vector<EpochStats>& history) {
   std::ostringstream out;
-  out << "epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr\n" << std::setprecision(8);
+  out << "epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr,comm_share\n" << std::setprecision(8);
   // NaN and Inf are written as nan, inf, -inf, whatever the locale (no validation set: nan).
   const auto number = [&](double x) -> std::ostream& {
     if (std::isnan(x)) return out << "nan";
@@ -23,7 +24,8 @@ std::string csv_log(const std::vector<EpochStats>& history) {
     number(s.val_ppl) << ',';
     number(s.seconds) << ',';
     number(s.tokens_per_s) << ',';
-    number(s.lr) << '\n';
+    number(s.lr) << ',';
+    number(s.seconds > 0 ? s.comm_seconds / s.seconds : 0) << '\n';
   }
   return out.str();
 }

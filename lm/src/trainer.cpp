@@ -60,12 +60,17 @@ std::string describe_streams(std::int64_t streams) {
 }
 
 Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std::int64_t batch,
-                    std::int64_t steps) {
+                    std::int64_t steps, StreamShare share) {
   const auto n = static_cast<std::int64_t>(ids.size());
   check(n >= 2, "evaluate: need at least 2 tokens, got ", n);
   check(batch > 0 && steps > 0, "evaluate: batch and steps must be positive");
-  const std::int64_t rows = evaluation_streams(n, batch, steps);
-  const std::int64_t row_length = (n - 1) / rows;
+  check(share.parts > 0 && share.part >= 0 && share.part < share.parts, "evaluate: part ",
+        share.part, " of ", share.parts, " does not exist");
+  const std::int64_t all_rows = evaluation_streams(n, batch, steps);
+  const std::int64_t row_length = (n - 1) / all_rows;
+  const std::int64_t first_row = all_rows * share.part / share.parts;
+  const std::int64_t rows = all_rows * (share.part + 1) / share.parts - first_row;
+  if (rows == 0) return {};
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
@@ -77,7 +82,7 @@ Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std
     std::vector<std::int64_t> inputs(static_cast<std::size_t>(T * rows)), targets(inputs.size());
     for (std::int64_t t = 0; t < T; ++t) {
       for (std::int64_t b = 0; b < rows; ++b) {
-        const auto at = static_cast<std::size_t>(b * row_length + column + t);
+        const auto at = static_cast<std::size_t>((first_row + b) * row_length + column + t);
         inputs[static_cast<std::size_t>(t * rows + b)] = ids[at];
         targets[static_cast<std::size_t>(t * rows + b)] = ids[at + 1];
       }
@@ -92,14 +97,22 @@ Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std
 }
 
 Trainer::Trainer(const ModelConfig& model, const TrainConfig& train,
-                 std::vector<std::int64_t> train_ids, std::vector<std::int64_t> val_ids)
+                 std::vector<std::int64_t> train_ids, std::vector<std::int64_t> val_ids,
+                 Replicas& replicas)
     : train_(train),
+      replicas_(replicas),
       train_ids_(std::move(train_ids)),
       val_ids_(std::move(val_ids)),
       init_rng_(train.seed),
       data_rng_(train.seed ^ data_stream),
       dropout_rng_(train.seed ^ dropout_stream) {
   train_.validate();
+  const int replicas_n = replicas_.size();
+  check(train_.batch % replicas_n == 0, "--batch ", train_.batch, " does not divide among ",
+        replicas_n, " processes (mpirun -np ", replicas_n,
+        "): each takes an equal share of every minibatch's streams");
+  local_batch_ = train_.batch / replicas_n;
+  first_stream_ = replicas_.rank() * local_batch_;
   const auto n = static_cast<std::int64_t>(train_ids_.size());
   check(n >= min_train_tokens(train_), "corpus too short: ", n,
         " training tokens cannot fill one batch of --batch ", train_.batch, " x --steps ",
@@ -111,10 +124,16 @@ Trainer::Trainer(const ModelConfig& model, const TrainConfig& train,
     }
   }
   model_ = std::make_unique<LanguageModel>(model, init_rng_);
+  replicas_.broadcast_from_root(model_->parameters());
+  averager_ = replicas_.gradient_averager(model_->parameters());
   optimizer_ = make_optimizer(train_, model_->parameters());
   optimizer_->zero_grad();
   position_.data_rng_at_epoch_start = data_rng_.state();
   position_.dropout_rng_at_epoch_start = dropout_rng_.state();
+}
+
+double Trainer::seconds_communicating() const {
+  return replicas_.seconds_communicating() + averager_->seconds_waiting();
 }
 
 bool Trainer::stop_requested() const {
@@ -139,14 +158,25 @@ std::optional<EpochStats> Trainer::run_epoch() {
   const EpochPlan plan(train_ids_, train_, data_rng_);
   model_->train();
   const auto start = std::chrono::steady_clock::now();
+  const double comm_at_start = seconds_communicating();
+  const auto comm_seconds = [&] {
+    return position_.comm_seconds + seconds_communicating() - comm_at_start;
+  };
+  const std::int64_t window = train_.accumulate;
   for (std::int64_t k = position_.batch; k < plan.num_batches(); ++k) {
-    if (stop_requested()) {
+    // A stop falls between two updates (a checkpoint holds no half-accumulated gradient), and
+    // every replica stops at the same batch when any of them was asked to.
+    if (k % window == 0 && replicas_.any(stop_requested())) {
+      position_.comm_seconds = comm_seconds();
       position_.seconds += seconds_since(start);
       // Stopped before the first batch: the epoch has not begun, its plan is drawn again.
       if (position_.batch == 0) data_rng_.set_state(position_.data_rng_at_epoch_start);
       return std::nullopt;
     }
-    const Step step = train_batch(plan, k);
+    if (k % window == 0) window_batches_ = 0;
+    const bool last_of_window = (k + 1) % window == 0 || k + 1 == plan.num_batches();
+    Step step = train_batch(plan, k, last_of_window);
+    if (last_of_window && window_batches_ > 0) step.grad_norm = update(k);
     position_.batch = k + 1;
     position_.nll_sum += step.nll_sum;
     position_.tokens += step.tokens;
@@ -154,22 +184,25 @@ std::optional<EpochStats> Trainer::run_epoch() {
     if (on_batch) {
       on_batch({position_.epoch + 1, k, plan.num_batches(), step.tokens,
                 step.nll_sum / static_cast<double>(step.tokens), step.grad_norm, step.carried,
-                position_.seconds + seconds_since(start)});
+                position_.seconds + seconds_since(start), comm_seconds()});
     }
   }
   if (train_.truncation == Truncation::none && pending_loss_.defined()) {
-    // One backward through the whole stream: the mean NLL over every token of the epoch.
-    (pending_loss_ * (1.0 / static_cast<double>(position_.tokens))).backward();
+    // One backward through the whole stream: the mean NLL over every token of the epoch
+    // (position_.tokens counts every replica's; see train_batch for the factor N).
+    (pending_loss_ *
+     (static_cast<double>(replicas_.size()) / static_cast<double>(position_.tokens)))
+        .backward();
     pending_loss_ = Var();
     state_ = {};
     update(position_.batch - 1);
   }
-  return finish_epoch(position_.seconds + seconds_since(start));
+  return finish_epoch(position_.seconds + seconds_since(start), comm_seconds());
 }
 
-Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k) {
-  const Batch batch = plan.batch(k);
-  const std::int64_t T = batch.inputs.size(0), B = batch.inputs.size(1);
+Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k, bool last_of_window) {
+  const Batch batch = plan.batch(k, first_stream_, local_batch_);
+  const std::int64_t T = batch.inputs.size(0), B = train_.batch;  // B: every replica's streams
   // Random partitioning: every batch starts from zeros. Sequential: from the previous batch's
   // final state, already detached unless truncation is none (then the graph goes on).
   const nn::RecurrentState start =
@@ -181,9 +214,22 @@ Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k) {
     reweighting = {truncation.min_length, truncation.crossing_weight()};
     reweight = &reweighting;
   }
-  auto out = model_->forward(batch.inputs, start, dropout_rng_, reweight);
+  // Several replicas draw their dropout masks from generators of their own, seeded per batch
+  // from the shared one, so that no two replicas share a mask and a checkpoint needs only the
+  // shared generator's state.
+  Generator* dropout_gen = &dropout_rng_;
+  Generator replica_dropout(0);
+  if (replicas_.size() > 1 && model_->config().dropout > 0) {
+    replica_dropout =
+        Generator(dropout_rng_.next_u64() ^
+                  (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(replicas_.rank() + 1)));
+    dropout_gen = &replica_dropout;
+  }
+  auto out = model_->forward(batch.inputs, start, *dropout_gen, reweight);
   const Var nll = summed_nll(out.logits, batch.targets);
-  const Step step{nll.item(), T * B, std::numeric_limits<double>::quiet_NaN(), !start.empty()};
+  // The whole minibatch's loss, on every replica (so that all take the same decisions).
+  const Step step{replicas_.sum(nll.item()), T * B, std::numeric_limits<double>::quiet_NaN(),
+                  !start.empty()};
   if (!std::isfinite(step.nll_sum)) return skip_nonfinite(k, "loss", step.nll_sum, step);
   if (train_.truncation == Truncation::none) {
     pending_loss_ = pending_loss_.defined() ? pending_loss_ + nll : nll;
@@ -191,17 +237,31 @@ Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k) {
     return step;
   }
   // fixed: the batch mean. random: sum / (T * B) with the nominal T, so that every token weighs
-  // the same whatever the length of its segment (see truncation.hpp).
+  // the same whatever the length of its segment (see truncation.hpp). Each of the N replicas
+  // scales its partial sum by N / (T * B): the average over replicas that update() takes is the
+  // mean over the whole minibatch. With accumulation each batch weighs 1 / K of the update.
   const double denominator =
-      static_cast<double>((train_.truncation == Truncation::random ? train_.steps : T) * B);
-  (nll * (1.0 / denominator)).backward();
+      static_cast<double>((train_.truncation == Truncation::random ? train_.steps : T) * B) *
+      static_cast<double>(train_.accumulate);
+  averager_->set_communicate(last_of_window);
+  (nll * (static_cast<double>(replicas_.size()) / denominator)).backward();
+  ++window_batches_;
   if (train_.partition == Partition::sequential) state_ = out.state.detach();
-  Step result = step;
-  result.grad_norm = update(k);
-  return result;
+  return step;
 }
 
 double Trainer::update(std::int64_t k) {
+  averager_->finish();  // every replica now holds the same gradient, the minibatch's
+  // A window with fewer batches than K (the epoch's end, or skipped batches): the mean over the
+  // batches it had.
+  if (window_batches_ > 0 && window_batches_ < train_.accumulate) {
+    const double factor =
+        static_cast<double>(train_.accumulate) / static_cast<double>(window_batches_);
+    for (const Var& p : optimizer_->params()) {
+      if (p.grad().defined()) p.mutable_grad().mul_(factor);
+    }
+  }
+  window_batches_ = 0;
   const double max_norm = train_.clip > 0 ? train_.clip : std::numeric_limits<double>::infinity();
   const double norm = nn::clip_grad_norm(optimizer_->params(), max_norm);
   if (std::isfinite(norm)) optimizer_->step();
@@ -217,8 +277,8 @@ Trainer::Step Trainer::skip_nonfinite(std::int64_t k, const char* what, double v
                           : "-inf",
         " in epoch ", position_.epoch + 1, ", batch ", k + 1,
         "; the last checkpoint is kept (try a lower --lr, --clip, or --on-nonfinite skip-batch)");
-  // Skipped: no update, no contribution to the epoch's loss, and a fresh state for what follows.
-  optimizer_->zero_grad();
+  // Skipped: no contribution to the update or to the epoch's loss, and a fresh state for what
+  // follows (the gradients of earlier batches of an accumulation window are kept).
   state_ = {};
   pending_loss_ = Var();
   step.nll_sum = 0;
@@ -226,7 +286,7 @@ Trainer::Step Trainer::skip_nonfinite(std::int64_t k, const char* what, double v
   return step;
 }
 
-EpochStats Trainer::finish_epoch(double seconds) {
+EpochStats Trainer::finish_epoch(double seconds, double comm_seconds) {
   EpochStats stats;
   stats.epoch = position_.epoch + 1;
   stats.tokens = position_.tokens;
@@ -237,11 +297,18 @@ EpochStats Trainer::finish_epoch(double seconds) {
                          : std::numeric_limits<double>::quiet_NaN();
   stats.train_ppl = std::exp(stats.train_loss);
   stats.val_loss = stats.val_ppl = std::numeric_limits<double>::quiet_NaN();
-  if (val_ids_.size() >= 2) {
-    const Evaluation val = evaluate(*model_, val_ids_, train_.validation_streams(), train_.steps);
+  if (val_ids_.size() >= 2) {  // each replica its share of the streams
+    Evaluation val = evaluate(*model_, val_ids_, train_.validation_streams(), train_.steps,
+                              {replicas_.rank(), replicas_.size()});
+    val.nll_sum = replicas_.sum(val.nll_sum);
+    val.tokens = static_cast<std::int64_t>(replicas_.sum(static_cast<double>(val.tokens)));
     stats.val_loss = val.mean_nll();
     stats.val_ppl = val.perplexity();
   }
+  // The replicas' mean, so that every replica takes the same --time-limit decision.
+  const auto replicas_n = static_cast<double>(replicas_.size());
+  seconds = replicas_.sum(seconds) / replicas_n;
+  stats.comm_seconds = replicas_.sum(comm_seconds) / replicas_n;
   stats.seconds = seconds;
   stats.tokens_per_s = seconds > 0 ? static_cast<double>(stats.tokens) / seconds : 0;
   stats.lr = optimizer_->lr();

@@ -48,7 +48,7 @@ TEST_CASE("train, eval and generate commands write and use a run folder") {
     CHECK(std::filesystem::exists(p));
   }
   const std::string csv = read_file(paths.csv());
-  CHECK(csv.starts_with("epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr\n1,"));
+  CHECK(csv.starts_with("epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr,comm_share\n1,"));
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
   const std::string svg = read_file(paths.svg());
   CHECK_THAT(svg, Catch::Contains("<polyline") && Catch::Contains("validation") &&

@@ -186,7 +186,9 @@ TEST_CASE("log.csv writes nan and inf explicitly") {
   s.seconds = 1;
   s.tokens_per_s = 2;
   s.lr = 0.5;
-  CHECK(csv_log({s}) == "epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr\n1,inf,nan,1,2,0.5\n");
+  s.comm_seconds = 0.25;
+  CHECK(csv_log({s}) ==
+        "epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr,comm_share\n1,inf,nan,1,2,0.5,0.25\n");
 }
 
 TEST_CASE("JSON nested 100,000 levels deep is refused by every reader, without a stack overflow") {

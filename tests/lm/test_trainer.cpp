@@ -147,3 +147,46 @@ TEST_CASE("step-by-step reweighted forward equals the plain forward") {
   REQUIRE(a.size() == b.size());
   for (std::size_t i = 0; i < a.size(); ++i) CHECK(b[i] == Approx(a[i]).margin(1e-5));
 }
+
+TEST_CASE("--accumulate 2 over half minibatches takes the steps of whole minibatches (f64)") {
+  // Random partitioning draws the same shuffled subsequences whatever the batch size, so batches
+  // 2w and 2w+1 of B = 4 are batch w of B = 8: the mean of their two gradients is its gradient.
+  auto data = lm_test::char_data(6000, 0.0);
+  ModelConfig m = lm_test::tiny_model(data.tokenizer.vocab_size(), 16);
+  m.dtype = DType::f64;
+  TrainConfig whole = lm_test::tiny_train(1);
+  whole.partition = Partition::random;
+  whole.batch = 8;
+  TrainConfig halves = whole;
+  halves.batch = 4;
+  halves.accumulate = 2;
+  std::vector<BatchStats> a, b;
+  Trainer one(m, whole, data.split.train, {}), two(m, halves, data.split.train, {});
+  one.on_batch = [&](const BatchStats& s) { a.push_back(s); };
+  two.on_batch = [&](const BatchStats& s) { b.push_back(s); };
+  one.fit();
+  two.fit();
+  REQUIRE(a.size() > 5);
+  REQUIRE(b.size() >= 2 * a.size());
+  for (std::size_t w = 0; w < a.size(); ++w) {
+    INFO("update " << w);
+    CHECK(std::isnan(b[2 * w].grad_norm));  // no update after the first batch of a window
+    CHECK((b[2 * w].loss + b[2 * w + 1].loss) / 2 == Approx(a[w].loss).epsilon(1e-12));
+    CHECK(b[2 * w + 1].grad_norm == Approx(a[w].grad_norm).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("with --accumulate a stop waits for the end of the accumulation window") {
+  auto data = lm_test::char_data(5000, 0.0);
+  TrainConfig t = lm_test::tiny_train(1);
+  t.accumulate = 3;
+  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size(), 16), t, data.split.train, {});
+  trainer.on_batch = [&](const BatchStats& s) {
+    if (s.batch == 3) trainer.request_stop();
+  };
+  CHECK(trainer.fit() == FitResult::stopped);
+  CHECK(trainer.batch_in_epoch() == 6);
+  t.truncation = Truncation::none;
+  CHECK_THROWS_WITH(t.validate(),
+                    Catch::Contains("--accumulate needs --truncation fixed or random"));
+}

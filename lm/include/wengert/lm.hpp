@@ -9,6 +9,7 @@
 #include "lm/generate.hpp"
 #include "lm/model.hpp"
 #include "lm/progress.hpp"
+#include "lm/replicas.hpp"
 #include "lm/report.hpp"
 #include "lm/run.hpp"
 #include "lm/trainer.hpp"

@@ -30,6 +30,9 @@ class Communicator {
   // The same for scalars, e.g. a loss summed over ranks, or a flag any rank may raise.
   double allreduce_sum(double value) const;
   std::int64_t allreduce_max(std::int64_t value) const;
+  // Ends every process of the job with exit code `code` (MPI_Abort): what a rank that failed
+  // alone must do, since the others would wait for it forever in their next collective.
+  [[noreturn]] void abort(int code) const;
 
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;

@@ -29,7 +29,9 @@ class EpochPlan {
 
   std::int64_t num_batches() const { return static_cast<std::int64_t>(lengths_.size()); }
   std::int64_t length(std::int64_t k) const { return lengths_.at(static_cast<std::size_t>(k)); }
-  Batch batch(std::int64_t k) const;
+  Batch batch(std::int64_t k) const { return batch(k, 0, batch_); }
+  // Streams [first, first + count) of batch k (i64 [T, count]): one replica's share of it.
+  Batch batch(std::int64_t k, std::int64_t first, std::int64_t count) const;
   std::int64_t batch_size() const { return batch_; }
 
  private:

@@ -68,9 +68,12 @@ struct ModelConfig {
   std::int64_t embedding = 0;   // E; 0 = one-hot inputs (I = V)
   std::int64_t hidden = 256;    // H
   std::int64_t layers = 1;
-  double dropout = 0.0;  // between layers and on the last layer's output, training only
+  double dropout = 0.0;      // between layers and on the last layer's output, training only
+  DType dtype = DType::f32;  // of the weights, states and logits: f32 or f64
   void validate() const;
 };
+
+DType parse_float_dtype(std::string_view name);  // f32 | f64
 
 struct TrainConfig {
   std::int64_t steps =
@@ -89,6 +92,9 @@ struct TrainConfig {
   std::int64_t val_streams = 0;
   std::uint64_t seed = 42;
   NonFinite on_nonfinite = NonFinite::stop;
+  // Gradient accumulation: one update per `accumulate` minibatches, with the mean of their
+  // gradients (an effective batch of accumulate x batch sequences).
+  std::int64_t accumulate = 1;
   std::int64_t validation_streams() const { return val_streams > 0 ? val_streams : batch; }
   void validate() const;
 };

@@ -1,6 +1,7 @@
 // Progress output while training. On a terminal: one live line redrawn with '\r' (epoch, a bar,
-// batch, running loss and perplexity, tokens/s, ETA), at most ten times a second. Otherwise
-// (a pipe, a log file): nothing per batch, one plain line per epoch.
+// batch, running loss and perplexity, tokens/s, the share of time spent waiting for the other
+// processes of a data-parallel run, ETA), at most ten times a second. Otherwise (a pipe, a log
+// file): nothing per batch, one plain line per epoch.
 #pragma once
 
 #include <cstdint>

@@ -25,6 +25,7 @@
 #include "batches.hpp"
 #include "config.hpp"
 #include "model.hpp"
+#include "replicas.hpp"
 
 namespace wengert::lm {
 
@@ -37,6 +38,7 @@ struct BatchStats {
   double grad_norm;          // before clipping (NaN when no update followed this batch)
   bool carried_state;        // the batch started from the previous batch's (detached) state
   double seconds;            // since the epoch started (this session)
+  double comm_seconds;       // of those, spent waiting for the other replicas (0 alone)
 };
 
 struct EpochStats {
@@ -44,6 +46,9 @@ struct EpochStats {
   double train_loss = 0, train_ppl = 0;
   double val_loss = 0, val_ppl = 0;  // NaN without validation data (TrainConfig::val_streams)
   double seconds = 0, tokens_per_s = 0, lr = 0;
+  // Seconds spent waiting for the other replicas (gradient allreduce not hidden behind the
+  // sweep, loss sums, stop flags, validation sums), mean over the replicas; 0 in one process.
+  double comm_seconds = 0;
   std::int64_t tokens = 0, batches = 0, carried_batches = 0;
 };
 
@@ -59,11 +64,16 @@ struct Evaluation {
 std::int64_t evaluation_streams(std::int64_t n, std::int64_t batch, std::int64_t steps);
 // "one stream carried through the whole text" or "N parallel streams, each from a zero state".
 std::string describe_streams(std::int64_t streams);
+// Which of the streams one replica evaluates: part p of n takes rows [R p / n, R (p + 1) / n) of
+// the R streams (none when R < n and it has no row); the parts' sums add up to the whole.
+struct StreamShare {
+  std::int64_t part = 0, parts = 1;
+};
 // The model's NLL on `ids` read as evaluation_streams() parallel streams (contiguous rows, each
 // from a zero state) in windows of `steps`, the state carried across windows; eval mode, no
 // graph. batch 1: one stream carried through the whole text. Needs at least 2 ids.
 Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std::int64_t batch,
-                    std::int64_t steps);
+                    std::int64_t steps, StreamShare share = {});
 
 enum class FitResult { finished, stopped };
 
@@ -72,18 +82,28 @@ enum class FitResult { finished, stopped };
 // holds a complete checkpoint (false: the run never saved one).
 bool recover_checkpoint(const std::filesystem::path& dir);
 
+// Data parallelism: constructed with world_replicas() under `mpirun -np N` (every process the
+// same arguments), each replica trains on streams [r B/N, (r+1) B/N) of every minibatch (B must
+// divide by N), carries their state, and its gradients are averaged with the others' during the
+// backward sweep, so that every replica takes the step one process takes on the whole minibatch.
+// Losses, validation (split by streams) and stop requests are summed over the replicas, so every
+// replica reports and decides the same. The checkpoint is N's-independent (the carried state of
+// all B streams; rank 0 writes it): a run resumes with any N that divides B. fit(), run_epoch(),
+// save_checkpoint() and load_checkpoint() are collective: every replica calls them.
 class Trainer {
  public:
-  // Builds the model (initialised from train.seed) and the optimizer. The id vectors are copied.
-  // Throws when the training ids cannot fill one batch.
+  // Builds the model (initialised from train.seed, then rank 0's weights everywhere) and the
+  // optimizer. The id vectors are copied. Throws when the training ids cannot fill one batch, or
+  // the batch does not divide among the replicas.
   Trainer(const ModelConfig& model, const TrainConfig& train, std::vector<std::int64_t> train_ids,
-          std::vector<std::int64_t> val_ids);
+          std::vector<std::int64_t> val_ids, Replicas& replicas = one_process());
 
   std::function<void(const BatchStats&)> on_batch;
   std::function<void(const EpochStats&)> on_epoch;
 
   // Runs epochs until config().epochs are done or a stop is requested (then returns `stopped`
-  // between two batches; save_checkpoint() then records the exact place).
+  // between two updates, i.e. batches without --accumulate; any replica's request stops all of
+  // them at the same batch; save_checkpoint() then records the exact place).
   FitResult fit();
   // Runs (the rest of) one epoch; nullopt if stopped before its end.
   std::optional<EpochStats> run_epoch();
@@ -108,6 +128,7 @@ class Trainer {
   const LanguageModel& model() const { return *model_; }
   nn::Optimizer& optimizer() { return *optimizer_; }
   const TrainConfig& config() const { return train_; }
+  Replicas& replicas() const { return replicas_; }
   void set_epochs(std::int64_t epochs) { train_.epochs = epochs; }
   std::int64_t epochs_done() const { return position_.epoch; }
   std::int64_t batch_in_epoch() const { return position_.batch; }
@@ -123,7 +144,8 @@ class Trainer {
     std::array<std::uint64_t, 4> dropout_rng_at_epoch_start{};
     double nll_sum = 0;  // this epoch so far
     std::int64_t tokens = 0, carried_batches = 0;
-    double seconds = 0;  // time spent in this epoch by earlier sessions
+    double seconds = 0;       // time spent in this epoch by earlier sessions
+    double comm_seconds = 0;  // of which waiting for the other replicas
   };
 
  private:
@@ -133,19 +155,27 @@ class Trainer {
     double grad_norm;
     bool carried;
   };
-  Step train_batch(const EpochPlan& plan, std::int64_t k);
-  // clip, step, zero grads; returns the norm before clipping. `k`: the batch, for errors.
+  // Forward and backward of this replica's share of batch k; `last_of_window`: the last batch
+  // of an accumulation window (its sweep communicates the gradients).
+  Step train_batch(const EpochPlan& plan, std::int64_t k, bool last_of_window);
+  // Averages the gradients over the replicas, then clip, step, zero grads; returns the norm
+  // before clipping. `k`: the batch, for errors.
   double update(std::int64_t k);
+  double seconds_communicating() const;  // so far, this replica
   // A non-finite loss or gradient norm in batch k: throws (NonFinite::stop) or returns `step`
   // emptied, with the update skipped and the state reset (NonFinite::skip_batch).
   Step skip_nonfinite(std::int64_t k, const char* what, double value, Step step);
-  EpochStats finish_epoch(double seconds);
+  EpochStats finish_epoch(double seconds, double comm_seconds);
 
   TrainConfig train_;
+  Replicas& replicas_;
+  std::int64_t first_stream_ = 0, local_batch_ = 0;  // this replica's streams of each batch
   std::vector<std::int64_t> train_ids_, val_ids_;
   Generator init_rng_, data_rng_, dropout_rng_;
   std::unique_ptr<LanguageModel> model_;
   std::unique_ptr<nn::Optimizer> optimizer_;
+  std::unique_ptr<GradientAverager> averager_;
+  std::int64_t window_batches_ = 0;  // batches with a backward in the current window
   Position position_;
   nn::RecurrentState state_;  // carried between batches (sequential partitioning)
   Var pending_loss_;          // truncation none: the epoch's summed loss, backward at its end
