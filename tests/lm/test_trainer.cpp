@@ -148,7 +148,7 @@ TEST_CASE("step-by-step reweighted forward equals the plain forward") {
   for (std::size_t i = 0; i < a.size(); ++i) CHECK(b[i] == Approx(a[i]).margin(1e-5));
 }
 
-TEST_CASE("--accumulate 2 over half minibatches takes the steps of whole minibatches (f64)") {
+TEST_CASE("accumulate 2 over half minibatches takes the steps of whole minibatches (f64)") {
   // Random partitioning draws the same shuffled subsequences whatever the batch size, so batches
   // 2w and 2w+1 of B = 4 are batch w of B = 8: the mean of their two gradients is its gradient.
   auto data = lm_test::char_data(6000, 0.0);
