@@ -1,10 +1,11 @@
-// Reductions (sum, mean, max, min over any axis set with keepdim; argmax / argmin; logsumexp),
-// softmax / log_softmax and sum_to, against loops in f64 / long double over random shapes,
-// axis sets and layouts; stability for large inputs and -inf entries.
+// Reductions (sum, mean, max, min over any axis set with keepdim; sum_of_squares; argmax /
+// argmin; logsumexp), softmax / log_softmax and sum_to, against loops in f64 / long double over
+// random shapes, axis sets and layouts; stability for large inputs and -inf entries.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <random>
 
 #include "reference.hpp"
@@ -177,6 +178,51 @@ TEST_CASE("reductions of long contiguous rows (SIMD) and of the whole tensor", "
   Tensor xi = from_vector(std::vector<std::int64_t>{big, 1, 2, -3, 7});
   CHECK(sum(xi).to_vector<std::int64_t>()[0] == big + 7);
   CHECK(max(xi).to_vector<std::int64_t>()[0] == big);
+}
+
+// Every reduction folds a row with eight running values and a tail (detail::fold_row): row
+// lengths 0..40 and 1031 cover each remainder mod 8, and every layout covers unit and other
+// strides.
+TEST_CASE("sum, max, softmax and sum_of_squares for every row length mod 8 and any layout",
+          "[tensor][reduce]") {
+  std::mt19937 rng(560);
+  std::vector<std::int64_t> lengths(41);
+  std::iota(lengths.begin(), lengths.end(), 0);
+  lengths.push_back(1031);
+  for (DType dt : {DType::f32, DType::f64, DType::i64})
+    for (std::int64_t n : lengths)
+      for (auto layout : ref::kLayouts) {
+        const Shape s{3, n};
+        INFO(dtype_name(dt) << " " << ref::str(s) << " " << ref::layout_name(layout));
+        const Tensor x = ref::random_tensor(rng, s, dt, layout, -3, 3, ref::Values::Integer);
+        const Array a = ref::read(x);
+        // The naive loops: f64 (exact here: small integers), row by row.
+        long double squares = 0;
+        for (double v : a.v) squares += static_cast<long double>(v) * v;
+        CHECK(sum_of_squares(x) == static_cast<double>(squares));
+        CHECK(ref::mismatch(ref::read(sum(x, {1})), reduce_ref(a, {1}, false, ref_sum), 0, 0) ==
+              "");
+        if (n == 0) continue;
+        CHECK(ref::mismatch(ref::read(max(x, {1})), reduce_ref(a, {1}, false, ref_max), 0, 0) ==
+              "");
+        if (dt == DType::i64) continue;
+        // softmax's row max and row sum: the values are exp(x_i - lse(row)).
+        Array want{s, {}};
+        const Array lse = reduce_ref(a, {1}, false, ref_lse);
+        for (std::size_t i = 0; i < a.v.size(); ++i)
+          want.v.push_back(std::exp(a.v[i] - lse.v[i / static_cast<std::size_t>(n)]));
+        const double rtol = dt == DType::f32 ? 1e-5 : 1e-12;
+        CHECK(ref::mismatch(ref::read(softmax(x, 1)), want, rtol, rtol * 1e-2) == "");
+      }
+  // Real values: the sum of squares accumulates in double, like the naive loop.
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tensor x = ref::random_tensor(rng, {37, 29}, dt, ref::Layout::StridedTransposed);
+    long double squares = 0;
+    for (double v : ref::read(x).v) squares += static_cast<long double>(v) * v;
+    CHECK(sum_of_squares(x) == Approx(static_cast<double>(squares)).epsilon(1e-13));
+  }
+  CHECK(sum_of_squares(scalar(-3.0)) == 9.0);
+  CHECK(sum_of_squares(zeros({0, 4})) == 0.0);
 }
 
 TEST_CASE("argmax and argmin return the first extremum along an axis", "[tensor][reduce]") {
