@@ -92,7 +92,7 @@ Index random_axes(std::mt19937& rng, std::int64_t rank, Index& normalized) {
   return axes;
 }
 
-std::string axes_str(const Index& axes) { return ref::str(axes); }
+std::string axes_str(const Index& axes) { return shape_str(axes); }
 
 }  // namespace
 
@@ -123,7 +123,7 @@ TEST_CASE("sum, mean, max, min over random axis sets, keepdim, layouts and dtype
         Index norm;
         const Index axes = random_axes(rng, rank, norm);
         const bool keepdim = rng() % 2;
-        INFO(op.name << " " << dtype_name(dt) << " " << ref::str(s) << " "
+        INFO(op.name << " " << dtype_name(dt) << " " << shape_str(s) << " "
                      << ref::layout_name(layout) << " axes " << axes_str(axes) << " keepdim "
                      << keepdim);
         const Tensor got = op.op(x, axes, keepdim);
@@ -193,7 +193,7 @@ TEST_CASE("sum, max, softmax and sum_of_squares for every row length mod 8 and a
     for (std::int64_t n : lengths)
       for (auto layout : ref::kLayouts) {
         const Shape s{3, n};
-        INFO(dtype_name(dt) << " " << ref::str(s) << " " << ref::layout_name(layout));
+        INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout));
         const Tensor x = ref::random_tensor(rng, s, dt, layout, -3, 3, ref::Values::Integer);
         const Array a = ref::read(x);
         // The naive loops: f64 (exact here: small integers), row by row.
@@ -237,7 +237,7 @@ TEST_CASE("argmax and argmin return the first extremum along an axis", "[tensor]
       const auto axis = static_cast<std::int64_t>(rng() % static_cast<unsigned>(rank));
       const std::int64_t axis_arg = rng() % 2 ? axis - rank : axis;
       const bool keepdim = rng() % 2;
-      INFO(dtype_name(dt) << " " << ref::str(s) << " " << ref::layout_name(layout) << " axis "
+      INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout) << " axis "
                           << axis_arg << " keepdim " << keepdim);
       auto first_index = [](const std::vector<double>& v, bool biggest) {
         std::size_t best = 0;
@@ -299,7 +299,7 @@ TEST_CASE("softmax and log_softmax along any axis", "[tensor][reduce][softmax]")
       const auto r = static_cast<std::int64_t>(s.size());
       const auto axis = static_cast<std::int64_t>(rng() % static_cast<unsigned>(r));
       const std::int64_t axis_arg = rng() % 2 ? axis - r : axis;
-      INFO(dtype_name(dt) << " " << ref::str(s) << " " << ref::layout_name(layout) << " axis "
+      INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout) << " axis "
                           << axis_arg << " shift " << shift);
       const Array a = ref::read(x);
       // Reference: per element, the lane along `axis` through it.
@@ -349,7 +349,7 @@ TEST_CASE("sum_to inverts broadcasting", "[tensor][reduce]") {
       const Shape s = ref::random_shape(rng, iter % 5);
       const Shape target = ref::broadcastable_to(rng, s);
       const auto layout = ref::kLayouts[rng() % 5];
-      INFO(dtype_name(dt) << " " << ref::str(s) << " -> " << ref::str(target) << " "
+      INFO(dtype_name(dt) << " " << shape_str(s) << " -> " << shape_str(target) << " "
                           << ref::layout_name(layout));
       const Tensor x = ref::random_tensor(rng, s, dt, layout);
       const Array a = ref::read(x);
