@@ -6,7 +6,7 @@
 #include <iostream>
 #include <string>
 #include <vector>
-#include <wengert/text/text.hpp>
+#include <wengert/text.hpp>
 
 using namespace wengert::text;
 

@@ -44,48 +44,31 @@ void check_object(const nlohmann::json& in, const char* what) {
 }
 
 }  // namespace
+constexpr EnumName<Partition> kPartitionNames[] = {{Partition::random, "random"},
+                                                   {Partition::sequential, "sequential"}};
+constexpr EnumName<Truncation> kTruncationNames[] = {
+    {Truncation::fixed, "fixed"}, {Truncation::random, "random"}, {Truncation::none, "none"}};
+constexpr EnumName<OptimizerKind> kOptimizerNames[] = {{OptimizerKind::sgd, "sgd"},
+                                                       {OptimizerKind::adam, "adam"}};
+constexpr EnumName<NonFinite> kNonFiniteNames[] = {{NonFinite::stop, "stop"},
+                                                   {NonFinite::skip_batch, "skip-batch"}};
 
 Partition parse_partition(std::string_view name) {
-  if (name == "random") return Partition::random;
-  if (name == "sequential") return Partition::sequential;
-  fail("partition: expected random or sequential, got '", name, "'");
+  return parse_enum(kPartitionNames, name, "partition");
 }
 Truncation parse_truncation(std::string_view name) {
-  if (name == "fixed") return Truncation::fixed;
-  if (name == "random") return Truncation::random;
-  if (name == "none") return Truncation::none;
-  fail("truncation: expected fixed, random or none, got '", name, "'");
+  return parse_enum(kTruncationNames, name, "truncation");
 }
 OptimizerKind parse_optimizer(std::string_view name) {
-  if (name == "sgd") return OptimizerKind::sgd;
-  if (name == "adam") return OptimizerKind::adam;
-  fail("optimizer: expected sgd or adam, got '", name, "'");
+  return parse_enum(kOptimizerNames, name, "optimizer");
 }
 NonFinite parse_nonfinite(std::string_view name) {
-  if (name == "stop") return NonFinite::stop;
-  if (name == "skip-batch") return NonFinite::skip_batch;
-  fail("--on-nonfinite: expected stop or skip-batch, got '", name, "'");
+  return parse_enum(kNonFiniteNames, name, "--on-nonfinite");
 }
-std::string_view nonfinite_name(NonFinite n) {
-  return n == NonFinite::stop ? "stop" : "skip-batch";
-}
-std::string_view partition_name(Partition p) {
-  return p == Partition::random ? "random" : "sequential";
-}
-std::string_view truncation_name(Truncation t) {
-  switch (t) {
-    case Truncation::fixed:
-      return "fixed";
-    case Truncation::random:
-      return "random";
-    case Truncation::none:
-      return "none";
-  }
-  return "?";
-}
-std::string_view optimizer_name(OptimizerKind o) {
-  return o == OptimizerKind::sgd ? "sgd" : "adam";
-}
+std::string_view nonfinite_name(NonFinite n) { return enum_name(kNonFiniteNames, n); }
+std::string_view partition_name(Partition p) { return enum_name(kPartitionNames, p); }
+std::string_view truncation_name(Truncation t) { return enum_name(kTruncationNames, t); }
+std::string_view optimizer_name(OptimizerKind o) { return enum_name(kOptimizerNames, o); }
 
 // Every size has an upper bound far beyond any real run, so that products of sizes fit in int64
 // and a typo (or a hostile config.json) gets a one-line error instead of an allocation of
@@ -108,9 +91,8 @@ void ModelConfig::validate() const {
 }
 
 DType parse_float_dtype(std::string_view name) {
-  if (name == "f32") return DType::f32;
-  if (name == "f64") return DType::f64;
-  fail("--dtype: expected f32 or f64, got '", name, "'");
+  constexpr EnumName<DType> kFloatNames[] = {{DType::f32, "f32"}, {DType::f64, "f64"}};
+  return parse_enum(kFloatNames, name, "--dtype");
 }
 
 void TrainConfig::validate() const {

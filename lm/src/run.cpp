@@ -16,12 +16,14 @@ namespace wengert::lm {
 
 namespace fs = std::filesystem;
 
+constexpr EnumName<text::Normalizer> kNormalizerNames[] = {
+    {text::Normalizer::none, "none"},
+    {text::Normalizer::lowercase, "lower"},
+    {text::Normalizer::letters_only, "letters"},
+    {text::Normalizer::d2l, "d2l"}};
+
 text::Normalizer parse_normalizer(std::string_view name) {
-  if (name == "none") return text::Normalizer::none;
-  if (name == "lower") return text::Normalizer::lowercase;
-  if (name == "letters") return text::Normalizer::letters_only;
-  if (name == "d2l") return text::Normalizer::d2l;
-  fail("--normalize: expected none, lower, letters or d2l, got '", name, "'");
+  return parse_enum(kNormalizerNames, name, "--normalize");
 }
 
 std::string load_text(const fs::path& corpus, const DataConfig& data) {

@@ -18,47 +18,17 @@ namespace {
 
 constexpr std::int64_t kGatherChunk = 256;  // elements gathered per strided SIMD call
 
-std::string_view name_of(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::add:
-      return "add";
-    case BinaryOp::sub:
-      return "sub";
-    case BinaryOp::mul:
-      return "mul";
-    case BinaryOp::div:
-      return "div";
-    case BinaryOp::maximum:
-      return "maximum";
-    case BinaryOp::minimum:
-      return "minimum";
-    case BinaryOp::pow:
-      return "pow";
-  }
-  return "?";
-}
+constexpr EnumName<BinaryOp> kBinaryOpNames[] = {
+    {BinaryOp::add, "add"}, {BinaryOp::sub, "sub"},         {BinaryOp::mul, "mul"},
+    {BinaryOp::div, "div"}, {BinaryOp::maximum, "maximum"}, {BinaryOp::minimum, "minimum"},
+    {BinaryOp::pow, "pow"}};
+constexpr EnumName<UnaryOp> kUnaryOpNames[] = {
+    {UnaryOp::neg, "neg"},         {UnaryOp::abs, "abs"},   {UnaryOp::exp, "exp"},
+    {UnaryOp::log, "log"},         {UnaryOp::sqrt, "sqrt"}, {UnaryOp::tanh, "tanh"},
+    {UnaryOp::sigmoid, "sigmoid"}, {UnaryOp::relu, "relu"}};
 
-std::string_view name_of(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::neg:
-      return "neg";
-    case UnaryOp::abs:
-      return "abs";
-    case UnaryOp::exp:
-      return "exp";
-    case UnaryOp::log:
-      return "log";
-    case UnaryOp::sqrt:
-      return "sqrt";
-    case UnaryOp::tanh:
-      return "tanh";
-    case UnaryOp::sigmoid:
-      return "sigmoid";
-    case UnaryOp::relu:
-      return "relu";
-  }
-  return "?";
-}
+std::string_view name_of(BinaryOp op) { return enum_name(kBinaryOpNames, op); }
+std::string_view name_of(UnaryOp op) { return enum_name(kUnaryOpNames, op); }
 
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b) {
   check(a.defined() && b.defined(), op, ": operand is an undefined tensor");

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
+#include "detail/fold_row.hpp"
 #include "detail/strided_loop.hpp"
 #include "wengert/tensor/elementwise.hpp"
 
@@ -37,26 +39,20 @@ Reduction plan_reduction(std::string_view op, const Tensor& x, const Axes& axes_
   return r;
 }
 
-// Folds every input element into acc[slot] with `fold(acc, value)`; acc starts at `init`.
-// `fold` must also accept an Acc as the value (partial results are folded together).
-template <class Acc, class T, class Fold>
-std::vector<Acc> fold_into(const Tensor& x, const Reduction& r, Acc init, Fold fold) {
+// Folds every input element into acc[slot] with `fold(acc, value)`, starting from `init`; a row
+// that lands on one slot is folded by detail::fold_row, and its result joins the slot through
+// `combine(acc, partial)`.
+template <class Acc, class T, class Fold, class Combine>
+std::vector<Acc> fold_into(const Tensor& x, const Reduction& r, Acc init, Fold fold,
+                           Combine combine) {
   std::vector<Acc> acc(numel_of(r.kept), init);
   const T* px = static_cast<const T*>(x.storage()->data());
   detail::for_each_row<2>(
       x.shape(), {&r.spread, &x.strides()}, {0, x.offset()},
       [&](auto o, std::int64_t n, auto step) {
         const T* src = px + o[1];
-        if (step[0] == 0) {
-          // The whole row folds into one slot. One running value would make every fold wait
-          // for the previous one (~7 cycles an element); eight independent ones pipeline.
-          Acc part[8];
-          std::fill(part, part + 8, init);
-          std::int64_t i = 0;
-          for (; i + 8 <= n; i += 8)
-            for (int l = 0; l < 8; ++l) fold(part[l], src[(i + l) * step[1]]);
-          for (; i < n; ++i) fold(part[0], src[i * step[1]]);
-          for (const Acc& p : part) fold(acc[o[0]], p);
+        if (step[0] == 0) {  // the whole row folds into one slot
+          combine(acc[o[0]], detail::fold_row(src, n, step[1], init, fold, combine));
           return;
         }
         for (std::int64_t i = 0; i < n; ++i) fold(acc[o[0] + i * step[0]], src[i * step[1]]);
@@ -64,6 +60,11 @@ std::vector<Acc> fold_into(const Tensor& x, const Reduction& r, Acc init, Fold f
       /*allow_parallel=*/false);
   return acc;
 }
+
+// acc += value, for sums (of elements, and of partial sums).
+constexpr auto add_to = [](auto& acc, auto value) {
+  acc += static_cast<std::decay_t<decltype(acc)>>(value);
+};
 
 template <class T, class Acc>
 Tensor make_output(const std::vector<Acc>& acc, const Reduction& r, bool keepdim, DType dtype) {
@@ -80,13 +81,14 @@ Tensor extremum(std::string_view op, const Tensor& x, const Axes& axes, bool kee
         ShapePrinter{x.shape()});
   return visit_dtype(x.dtype(), [&]<class T>() {
     const T init = want_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-    auto acc = fold_into<T, T>(x, r, init, [want_max](T& a, auto v) {
+    auto keep = [want_max](T& a, T v) {
       if (std::isnan(static_cast<double>(v)) || std::isnan(static_cast<double>(a))) {
         a = std::isnan(static_cast<double>(v)) ? v : a;  // NaN propagates
         return;
       }
       a = want_max ? std::max(a, v) : std::min(a, v);
-    });
+    };
+    auto acc = fold_into<T, T>(x, r, init, keep, keep);
     return make_output<T>(acc, r, keepdim, x.dtype());
   });
 }
@@ -130,7 +132,7 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   const Reduction r = plan_reduction("sum", x, axes);
   return visit_dtype(x.dtype(), [&]<class T>() {
     using Acc = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
-    auto acc = fold_into<Acc, T>(x, r, Acc(0), [](Acc& a, auto v) { a += static_cast<Acc>(v); });
+    auto acc = fold_into<Acc, T>(x, r, Acc(0), add_to, add_to);
     return make_output<T>(acc, r, keepdim, x.dtype());
   });
 }
@@ -141,10 +143,17 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
   const std::int64_t out_count = numel_of(r.kept);
   const double count = out_count == 0 ? 0.0 : static_cast<double>(x.numel()) / out_count;
   return visit_dtype(x.dtype(), [&]<class T>() {
-    auto acc =
-        fold_into<double, T>(x, r, 0.0, [](double& a, auto v) { a += static_cast<double>(v); });
+    auto acc = fold_into<double, T>(x, r, 0.0, add_to, add_to);
     for (auto& a : acc) a /= count;  // 0/0 = NaN for an empty reduction, like PyTorch
     return make_output<T>(acc, r, keepdim, x.dtype());
+  });
+}
+
+double sum_of_squares(const Tensor& x) {
+  const Reduction r = plan_reduction("sum_of_squares", x, {});
+  return visit_dtype(x.dtype(), [&]<class T>() {
+    auto square_add = [](double& a, T v) { a += static_cast<double>(v) * static_cast<double>(v); };
+    return fold_into<double, T>(x, r, 0.0, square_add, add_to)[0];
   });
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "detail/fold_row.hpp"
 #include "detail/strided_loop.hpp"
 #include "kernels/elementwise_kernels.hpp"
 #include "wengert/tensor/reduce.hpp"
@@ -14,27 +15,16 @@ namespace wengert {
 
 namespace {
 
-// Max and sum of a row with eight independent running values: one would chain every step on
-// the previous one (the latency of an add, ~4 cycles), eight keep the pipeline full.
 template <class T>
 T row_max(const T* x, std::int64_t n) {
-  T m[8];
-  std::fill(m, m + 8, -std::numeric_limits<T>::infinity());
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; ++l) m[l] = std::max(m[l], x[i + l]);
-  for (; i < n; ++i) m[0] = std::max(m[0], x[i]);
-  return *std::max_element(m, m + 8);
+  auto keep_max = [](T& m, T v) { m = std::max(m, v); };
+  return detail::fold_row(x, n, 1, -std::numeric_limits<T>::infinity(), keep_max, keep_max);
 }
 
 template <class T>
 double row_sum(const T* x, std::int64_t n) {
-  double s[8] = {};
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; ++l) s[l] += x[i + l];
-  for (; i < n; ++i) s[0] += x[i];
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  auto add = [](double& s, auto v) { s += static_cast<double>(v); };
+  return detail::fold_row(x, n, 1, 0.0, add, add);
 }
 
 template <class T>

@@ -51,12 +51,6 @@ inline std::int64_t ravel(const Index& idx, const Shape& s) {
   return flat;
 }
 
-inline std::string str(const Shape& s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
 // Reads every element through data<T>() + sum(index * stride): only the metadata is trusted.
 inline Array read(const Tensor& t) {
   Array a{t.shape(), {}};
@@ -140,21 +134,13 @@ inline Shape broadcastable_to(std::mt19937& rng, const Shape& out) {
 }
 
 enum class Layout { Contiguous, Transposed, Strided, Expanded, StridedTransposed };
-inline const char* layout_name(Layout l) {
-  switch (l) {
-    case Layout::Contiguous:
-      return "contiguous";
-    case Layout::Transposed:
-      return "transposed";
-    case Layout::Strided:
-      return "strided";
-    case Layout::Expanded:
-      return "expanded";
-    case Layout::StridedTransposed:
-      return "strided+transposed";
-  }
-  return "?";
-}
+inline constexpr wengert::EnumName<Layout> kLayoutNames[] = {
+    {Layout::Contiguous, "contiguous"},
+    {Layout::Transposed, "transposed"},
+    {Layout::Strided, "strided"},
+    {Layout::Expanded, "expanded"},
+    {Layout::StridedTransposed, "strided+transposed"}};
+inline std::string_view layout_name(Layout l) { return wengert::enum_name(kLayoutNames, l); }
 constexpr Layout kLayouts[] = {Layout::Contiguous, Layout::Transposed, Layout::Strided,
                                Layout::Expanded, Layout::StridedTransposed};
 
@@ -259,7 +245,9 @@ inline Array round_to(Array a, DType dtype) {
 // Largest |got - want| / (atol + rtol * |want|) style check; returns a description of the first
 // mismatch, or "" when all values agree (NaN matches NaN, inf matches the same inf).
 inline std::string mismatch(const Array& got, const Array& want, double rtol, double atol) {
-  if (got.shape != want.shape) return "shape " + str(got.shape) + " vs expected " + str(want.shape);
+  if (got.shape != want.shape)
+    return "shape " + wengert::shape_str(got.shape) + " vs expected " +
+           wengert::shape_str(want.shape);
   for (std::size_t i = 0; i < want.v.size(); ++i) {
     const double g = got.v[i], w = want.v[i];
     if (std::isnan(w) && std::isnan(g)) continue;

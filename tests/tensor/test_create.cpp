@@ -50,7 +50,7 @@ TEST_CASE("zeros, ones, full, scalar, *_like in every dtype and rank", "[tensor]
     INFO(dtype_name(dt));
     for (const Shape& s :
          {Shape{}, Shape{3}, Shape{2, 3}, Shape{2, 1, 4}, Shape{2, 3, 1, 2}, Shape{0, 3}}) {
-      INFO(ref::str(s));
+      INFO(shape_str(s));
       Tensor z = zeros(s, dt), o = ones(s, dt), f = full(s, -3.0, dt);
       for (const Tensor* t : {&z, &o, &f}) {
         CHECK(t->shape() == s);

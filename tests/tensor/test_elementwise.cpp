@@ -89,8 +89,8 @@ TEST_CASE("binary ops match the reference over random shapes, broadcasts and lay
     for (DType dt : c.dtypes) {
       const bool integral = is_comparison(c.name);
       auto run = [&](const Shape& sa, const Shape& sb, ref::Layout la, ref::Layout lb) {
-        INFO(c.name << " " << dtype_name(dt) << " " << ref::str(sa) << " (" << ref::layout_name(la)
-                    << ") with " << ref::str(sb) << " (" << ref::layout_name(lb) << ")");
+        INFO(c.name << " " << dtype_name(dt) << " " << shape_str(sa) << " (" << ref::layout_name(la)
+                    << ") with " << shape_str(sb) << " (" << ref::layout_name(lb) << ")");
         using ref::Values;
         const Values ka = integral ? Values::Integer : Values::Real;
         const Values kb = integral ? Values::Integer : c.b_nonzero ? Values::NonZero : Values::Real;
@@ -189,7 +189,7 @@ TEST_CASE("unary ops match the reference", "[tensor][elementwise]") {
   for (const auto& c : cases)
     for (DType dt : c.dtypes) {
       auto run = [&](const Shape& s, ref::Layout layout) {
-        INFO(c.name << " " << dtype_name(dt) << " " << ref::str(s) << " "
+        INFO(c.name << " " << dtype_name(dt) << " " << shape_str(s) << " "
                     << ref::layout_name(layout));
         const Tensor x = ref::random_tensor(rng, s, dt, layout, c.lo, c.hi);
         const Array a = ref::read(x);
@@ -223,8 +223,8 @@ TEST_CASE("where broadcasts condition and both branches", "[tensor][elementwise]
       const Shape out = ref::random_shape(rng, iter % 5);
       const Shape sc = ref::broadcastable_to(rng, out), sa = ref::broadcastable_to(rng, out),
                   sb = iter % 2 ? out : ref::broadcastable_to(rng, out);
-      INFO(dtype_name(dt) << " cond " << ref::str(sc) << " a " << ref::str(sa) << " b "
-                          << ref::str(sb));
+      INFO(dtype_name(dt) << " cond " << shape_str(sc) << " a " << shape_str(sa) << " b "
+                          << shape_str(sb));
       const Tensor cond = ref::random_tensor(rng, sc, dt, ref::kLayouts[iter % 5], 0, 1);
       Array rc = ref::read(cond);
       const Tensor a = ref::random_tensor(rng, sa, dt, ref::kLayouts[(iter + 1) % 5]);

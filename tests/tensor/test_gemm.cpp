@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "wengert/tensor/enum_names.hpp"
 #include "wengert/tensor/error.hpp"
 #include "wengert/tensor/gemm.hpp"
 
@@ -115,21 +116,12 @@ void require_close(const Matrix<T>& c, const std::vector<long double>& expected,
   REQUIRE(bad == 0);
 }
 
-const char* layout_name(Layout l) {
-  switch (l) {
-    case Layout::RowMajor:
-      return "row";
-    case Layout::ColMajor:
-      return "col";
-    case Layout::RowMajorPadded:
-      return "row+ld";
-    case Layout::ColMajorPadded:
-      return "col+ld";
-    case Layout::Strided:
-      return "strided";
-  }
-  return "?";
-}
+constexpr wengert::EnumName<Layout> kLayoutNames[] = {{Layout::RowMajor, "row"},
+                                                      {Layout::ColMajor, "col"},
+                                                      {Layout::RowMajorPadded, "row+ld"},
+                                                      {Layout::ColMajorPadded, "col+ld"},
+                                                      {Layout::Strided, "strided"}};
+std::string layout_name(Layout l) { return std::string(wengert::enum_name(kLayoutNames, l)); }
 
 // The kernels this CPU can run; gemm itself uses the first.
 const std::vector<std::string>& runnable_kernels() {

@@ -30,8 +30,8 @@ TEST_CASE("index_select and index_add", "[tensor][index]") {
       const std::int64_t axis_arg = iter % 2 ? axis - rank : axis;
       const Shape ishape = ref::random_shape(rng, iter % 3);  // 0-d, 1-d or 2-d indices
       const auto lx = ref::kLayouts[rng() % 5], li = ref::kLayouts[rng() % 5];
-      INFO(dtype_name(dt) << " x " << ref::str(s) << " (" << ref::layout_name(lx) << ") axis "
-                          << axis_arg << " index " << ref::str(ishape) << " ("
+      INFO(dtype_name(dt) << " x " << shape_str(s) << " (" << ref::layout_name(lx) << ") axis "
+                          << axis_arg << " index " << shape_str(ishape) << " ("
                           << ref::layout_name(li) << ")");
       const Tensor x = ref::random_tensor(rng, s, dt, lx);
       const Tensor index = random_index(rng, ishape, s[at(axis)], li);
@@ -97,8 +97,8 @@ TEST_CASE("gather and scatter_add", "[tensor][index]") {
       Shape ishape = s;
       ishape[at(axis)] = 1 + static_cast<std::int64_t>(rng() % 6);
       const auto lx = ref::kLayouts[rng() % 5], li = ref::kLayouts[rng() % 5];
-      INFO(dtype_name(dt) << " x " << ref::str(s) << " (" << ref::layout_name(lx) << ") axis "
-                          << axis_arg << " index " << ref::str(ishape) << " ("
+      INFO(dtype_name(dt) << " x " << shape_str(s) << " (" << ref::layout_name(lx) << ") axis "
+                          << axis_arg << " index " << shape_str(ishape) << " ("
                           << ref::layout_name(li) << ")");
       const Tensor x = ref::random_tensor(rng, s, dt, lx);
       const Tensor index = random_index(rng, ishape, s[at(axis)], li);
@@ -168,7 +168,7 @@ TEST_CASE("concat and stack", "[tensor][index]") {
         same.push_back(ref::random_tensor(rng, s, dt, ref::kLayouts[rng() % 5]));
         same_arrays.push_back(ref::read(same.back()));
       }
-      INFO(dtype_name(dt) << " " << ref::str(s) << " axis " << axis_arg << " parts " << parts_n);
+      INFO(dtype_name(dt) << " " << shape_str(s) << " axis " << axis_arg << " parts " << parts_n);
       // concat: position along axis selects the part.
       Shape cs = s;
       cs[at(axis)] = 0;

@@ -54,7 +54,7 @@ Array matmul_ref(const Array& a, const Array& b, Array& bound) {
 // Every |got - want| <= eps * bound (+ a tiny absolute slack).
 std::string check_product(const Tensor& got, const Array& want, const Array& bound, DType dt) {
   const Array g = ref::read(got);
-  if (g.shape != want.shape) return "shape " + ref::str(g.shape) + " vs " + ref::str(want.shape);
+  if (g.shape != want.shape) return "shape " + shape_str(g.shape) + " vs " + shape_str(want.shape);
   const double eps = dt == DType::f32 ? 1e-5 : 1e-13;
   for (std::size_t i = 0; i < want.v.size(); ++i)
     if (!(std::abs(g.v[i] - want.v[i]) <= eps * bound.v[i] + 1e-30))
@@ -95,8 +95,8 @@ TEST_CASE("matmul in every NumPy case against a naive loop", "[tensor][matmul]")
       for (ref::Layout la : ref::kLayouts)
         for (ref::Layout lb : {ref::Layout::Contiguous, ref::Layout::Transposed,
                                ref::Layout::StridedTransposed, ref::Layout::Expanded}) {
-          INFO(dtype_name(dt) << " " << ref::str(c.a) << " (" << ref::layout_name(la) << ") @ "
-                              << ref::str(c.b) << " (" << ref::layout_name(lb) << ")");
+          INFO(dtype_name(dt) << " " << shape_str(c.a) << " (" << ref::layout_name(la) << ") @ "
+                              << shape_str(c.b) << " (" << ref::layout_name(lb) << ")");
           const Tensor a = ref::random_tensor(rng, c.a, dt, la, -1, 1);
           const Tensor b = ref::random_tensor(rng, c.b, dt, lb, -1, 1);
           Array bound;

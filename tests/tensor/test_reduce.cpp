@@ -1,10 +1,11 @@
-// Reductions (sum, mean, max, min over any axis set with keepdim; argmax / argmin; logsumexp),
-// softmax / log_softmax and sum_to, against loops in f64 / long double over random shapes,
-// axis sets and layouts; stability for large inputs and -inf entries.
+// Reductions (sum, mean, max, min over any axis set with keepdim; sum_of_squares; argmax /
+// argmin; logsumexp), softmax / log_softmax and sum_to, against loops in f64 / long double over
+// random shapes, axis sets and layouts; stability for large inputs and -inf entries.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <random>
 
 #include "reference.hpp"
@@ -91,7 +92,7 @@ Index random_axes(std::mt19937& rng, std::int64_t rank, Index& normalized) {
   return axes;
 }
 
-std::string axes_str(const Index& axes) { return ref::str(axes); }
+std::string axes_str(const Index& axes) { return shape_str(axes); }
 
 }  // namespace
 
@@ -122,7 +123,7 @@ TEST_CASE("sum, mean, max, min over random axis sets, keepdim, layouts and dtype
         Index norm;
         const Index axes = random_axes(rng, rank, norm);
         const bool keepdim = rng() % 2;
-        INFO(op.name << " " << dtype_name(dt) << " " << ref::str(s) << " "
+        INFO(op.name << " " << dtype_name(dt) << " " << shape_str(s) << " "
                      << ref::layout_name(layout) << " axes " << axes_str(axes) << " keepdim "
                      << keepdim);
         const Tensor got = op.op(x, axes, keepdim);
@@ -179,6 +180,51 @@ TEST_CASE("reductions of long contiguous rows (SIMD) and of the whole tensor", "
   CHECK(max(xi).to_vector<std::int64_t>()[0] == big);
 }
 
+// Every reduction folds a row with eight running values and a tail (detail::fold_row): row
+// lengths 0..40 and 1031 cover each remainder mod 8, and every layout covers unit and other
+// strides.
+TEST_CASE("sum, max, softmax and sum_of_squares for every row length mod 8 and any layout",
+          "[tensor][reduce]") {
+  std::mt19937 rng(560);
+  std::vector<std::int64_t> lengths(41);
+  std::iota(lengths.begin(), lengths.end(), 0);
+  lengths.push_back(1031);
+  for (DType dt : {DType::f32, DType::f64, DType::i64})
+    for (std::int64_t n : lengths)
+      for (auto layout : ref::kLayouts) {
+        const Shape s{3, n};
+        INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout));
+        const Tensor x = ref::random_tensor(rng, s, dt, layout, -3, 3, ref::Values::Integer);
+        const Array a = ref::read(x);
+        // The naive loops: f64 (exact here: small integers), row by row.
+        long double squares = 0;
+        for (double v : a.v) squares += static_cast<long double>(v) * v;
+        CHECK(sum_of_squares(x) == static_cast<double>(squares));
+        CHECK(ref::mismatch(ref::read(sum(x, {1})), reduce_ref(a, {1}, false, ref_sum), 0, 0) ==
+              "");
+        if (n == 0) continue;
+        CHECK(ref::mismatch(ref::read(max(x, {1})), reduce_ref(a, {1}, false, ref_max), 0, 0) ==
+              "");
+        if (dt == DType::i64) continue;
+        // softmax's row max and row sum: the values are exp(x_i - lse(row)).
+        Array want{s, {}};
+        const Array lse = reduce_ref(a, {1}, false, ref_lse);
+        for (std::size_t i = 0; i < a.v.size(); ++i)
+          want.v.push_back(std::exp(a.v[i] - lse.v[i / static_cast<std::size_t>(n)]));
+        const double rtol = dt == DType::f32 ? 1e-5 : 1e-12;
+        CHECK(ref::mismatch(ref::read(softmax(x, 1)), want, rtol, rtol * 1e-2) == "");
+      }
+  // Real values: the sum of squares accumulates in double, like the naive loop.
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tensor x = ref::random_tensor(rng, {37, 29}, dt, ref::Layout::StridedTransposed);
+    long double squares = 0;
+    for (double v : ref::read(x).v) squares += static_cast<long double>(v) * v;
+    CHECK(sum_of_squares(x) == Approx(static_cast<double>(squares)).epsilon(1e-13));
+  }
+  CHECK(sum_of_squares(scalar(-3.0)) == 9.0);
+  CHECK(sum_of_squares(zeros({0, 4})) == 0.0);
+}
+
 TEST_CASE("argmax and argmin return the first extremum along an axis", "[tensor][reduce]") {
   std::mt19937 rng(557);
   for (DType dt : {DType::f32, DType::f64, DType::i64})
@@ -191,7 +237,7 @@ TEST_CASE("argmax and argmin return the first extremum along an axis", "[tensor]
       const auto axis = static_cast<std::int64_t>(rng() % static_cast<unsigned>(rank));
       const std::int64_t axis_arg = rng() % 2 ? axis - rank : axis;
       const bool keepdim = rng() % 2;
-      INFO(dtype_name(dt) << " " << ref::str(s) << " " << ref::layout_name(layout) << " axis "
+      INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout) << " axis "
                           << axis_arg << " keepdim " << keepdim);
       auto first_index = [](const std::vector<double>& v, bool biggest) {
         std::size_t best = 0;
@@ -253,7 +299,7 @@ TEST_CASE("softmax and log_softmax along any axis", "[tensor][reduce][softmax]")
       const auto r = static_cast<std::int64_t>(s.size());
       const auto axis = static_cast<std::int64_t>(rng() % static_cast<unsigned>(r));
       const std::int64_t axis_arg = rng() % 2 ? axis - r : axis;
-      INFO(dtype_name(dt) << " " << ref::str(s) << " " << ref::layout_name(layout) << " axis "
+      INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout) << " axis "
                           << axis_arg << " shift " << shift);
       const Array a = ref::read(x);
       // Reference: per element, the lane along `axis` through it.
@@ -303,7 +349,7 @@ TEST_CASE("sum_to inverts broadcasting", "[tensor][reduce]") {
       const Shape s = ref::random_shape(rng, iter % 5);
       const Shape target = ref::broadcastable_to(rng, s);
       const auto layout = ref::kLayouts[rng() % 5];
-      INFO(dtype_name(dt) << " " << ref::str(s) << " -> " << ref::str(target) << " "
+      INFO(dtype_name(dt) << " " << shape_str(s) << " -> " << shape_str(target) << " "
                           << ref::layout_name(layout));
       const Tensor x = ref::random_tensor(rng, s, dt, layout);
       const Array a = ref::read(x);

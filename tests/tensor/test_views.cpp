@@ -58,7 +58,7 @@ TEST_CASE("to_vector of random layouts equals a strided read", "[tensor][views]"
       for (int rank = 0; rank <= 4; ++rank) {
         const Shape s = ref::random_shape(rng, rank);
         const Tensor t = ref::random_tensor(rng, s, dt, layout);
-        INFO(ref::layout_name(layout) << " " << ref::str(s) << " " << dtype_name(dt));
+        INFO(ref::layout_name(layout) << " " << shape_str(s) << " " << dtype_name(dt));
         const Array a = ref::read(t);
         CHECK(t.to_vector<double>() == a.v);
         const Tensor c = t.contiguous();
@@ -118,7 +118,7 @@ TEST_CASE("reshape and view", "[tensor][views]") {
       const Shape s = ref::random_shape(rng, 1 + iter % 4);
       const auto layout = ref::kLayouts[iter % 5];
       const Tensor x = ref::random_tensor(rng, s, DType::f32, layout);
-      INFO(ref::layout_name(layout) << " " << ref::str(s));
+      INFO(ref::layout_name(layout) << " " << shape_str(s));
       const Tensor r = x.reshape({ref::numel(s)});
       CHECK(ref::read(r).v == ref::read(x).v);
       if (x.is_contiguous()) CHECK(r.shares_storage_with(x));
@@ -189,7 +189,7 @@ TEST_CASE("slice with steps, narrow, select", "[tensor][views]") {
       const std::int64_t stop =
           start + static_cast<std::int64_t>(rng() % static_cast<unsigned>(n - start + 1));
       const std::int64_t step = 1 + static_cast<std::int64_t>(rng() % 3);
-      INFO(ref::str(s) << " axis " << axis << " " << start << ":" << stop << ":" << step);
+      INFO(shape_str(s) << " axis " << axis << " " << start << ":" << stop << ":" << step);
       const Tensor v = t.slice(axis, start, stop, step);
       Shape want_shape = s;
       want_shape[static_cast<std::size_t>(axis)] = (stop - start + step - 1) / step;

@@ -1,6 +1,7 @@
 // Vocab: building the id table from token counts (reserved first, then by frequency with
 // byte-order tie-breaking), lookups, and the JSON save format.
 #include <algorithm>
+#include <wengert/tensor/enum_names.hpp>
 #include <wengert/tensor/error.hpp>
 #include <wengert/text/vocab.hpp>
 
@@ -10,11 +11,11 @@ namespace wengert::text {
 
 std::vector<std::string> default_reserved_tokens() { return {"<pad>", "<bos>", "<eos>", "<unk>"}; }
 
+constexpr EnumName<ReservedTokens> kReservedTokensNames[] = {
+    {ReservedTokens::none, "none"}, {ReservedTokens::unk, "unk"}, {ReservedTokens::all, "all"}};
+
 ReservedTokens parse_reserved_tokens(std::string_view name) {
-  if (name == "none") return ReservedTokens::none;
-  if (name == "unk") return ReservedTokens::unk;
-  if (name == "all") return ReservedTokens::all;
-  fail("reserved tokens: expected none, unk or all, got '", name, "'");
+  return parse_enum(kReservedTokensNames, name, "reserved tokens");
 }
 
 std::vector<std::string> reserved_token_list(ReservedTokens which) {

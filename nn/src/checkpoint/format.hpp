@@ -13,23 +13,12 @@ namespace wengert::nn::detail {
 static_assert(std::endian::native == std::endian::little,
               "safetensors I/O copies raw bytes: a little-endian host is assumed");
 
-inline std::string_view safetensors_dtype(DType d) {
-  switch (d) {
-    case DType::f32:
-      return "F32";
-    case DType::f64:
-      return "F64";
-    case DType::i64:
-      return "I64";
-  }
-  return "?";
-}
+inline constexpr EnumName<DType> kSafetensorsDTypes[] = {
+    {DType::f32, "F32"}, {DType::f64, "F64"}, {DType::i64, "I64"}};
 
+inline std::string_view safetensors_dtype(DType d) { return enum_name(kSafetensorsDTypes, d); }
 inline std::optional<DType> parse_safetensors_dtype(std::string_view s) {
-  if (s == "F32") return DType::f32;
-  if (s == "F64") return DType::f64;
-  if (s == "I64") return DType::i64;
-  return std::nullopt;
+  return find_enum(kSafetensorsDTypes, s);
 }
 
 // First byte of a contiguous tensor's elements.

@@ -8,28 +8,16 @@
 
 namespace wengert::nn {
 
-CellKind parse_cell_kind(std::string_view name) {
-  if (name == "rnn" || name == "rnn_tanh" || name == "tanh") return CellKind::rnn_tanh;
-  if (name == "rnn_relu" || name == "relu") return CellKind::rnn_relu;
-  if (name == "gru") return CellKind::gru;
-  if (name == "lstm") return CellKind::lstm;
-  fail("parse_cell_kind: unknown cell '", name,
-       "' (expected rnn, rnn_tanh, rnn_relu, gru or lstm)");
-}
+// The first name of each kind is the one cell_kind_name gives; the others are accepted aliases.
+constexpr EnumName<CellKind> kCellKindNames[] = {
+    {CellKind::rnn_tanh, "rnn_tanh"}, {CellKind::rnn_tanh, "rnn"},  {CellKind::rnn_tanh, "tanh"},
+    {CellKind::rnn_relu, "rnn_relu"}, {CellKind::rnn_relu, "relu"}, {CellKind::gru, "gru"},
+    {CellKind::lstm, "lstm"}};
 
-std::string_view cell_kind_name(CellKind kind) {
-  switch (kind) {
-    case CellKind::rnn_tanh:
-      return "rnn_tanh";
-    case CellKind::rnn_relu:
-      return "rnn_relu";
-    case CellKind::gru:
-      return "gru";
-    case CellKind::lstm:
-      return "lstm";
-  }
-  return "?";
+CellKind parse_cell_kind(std::string_view name) {
+  return parse_enum(kCellKindNames, name, "parse_cell_kind");
 }
+std::string_view cell_kind_name(CellKind kind) { return enum_name(kCellKindNames, kind); }
 
 RecurrentState RecurrentState::detach() const {
   return {h.defined() ? h.detach() : Var(), c.defined() ? c.detach() : Var()};

@@ -12,19 +12,7 @@ double clip_grad_norm(const std::vector<Var>& params, double max_norm) {
   double sum_sq = 0;
   for (const Var& p : params) {
     if (!p.defined() || !p.grad().defined()) continue;
-    const Tensor g = p.grad().contiguous();
-    visit_floating("clip_grad_norm", g.dtype(), [&]<class T>() {
-      // Eight independent partial sums: one running sum would chain every add on the previous
-      // one (4 cycles each); eight let the compiler vectorize and pipeline the loop.
-      const T* d = g.data<T>();
-      const std::int64_t n = g.numel();
-      double partial[8] = {};
-      std::int64_t j = 0;
-      for (; j + 8 <= n; j += 8)
-        for (int l = 0; l < 8; ++l) partial[l] += double(d[j + l]) * double(d[j + l]);
-      for (; j < n; ++j) partial[0] += double(d[j]) * double(d[j]);
-      for (double s : partial) sum_sq += s;
-    });
+    sum_sq += sum_of_squares(p.grad());
   }
   const double total = std::sqrt(sum_sq);
   const double clip_coef = max_norm / (total + 1e-6);

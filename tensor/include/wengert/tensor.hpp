@@ -3,6 +3,7 @@
 
 #include "tensor/dtype.hpp"
 #include "tensor/elementwise.hpp"
+#include "tensor/enum_names.hpp"
 #include "tensor/error.hpp"
 #include "tensor/gemm.hpp"
 #include "tensor/index.hpp"

@@ -6,23 +6,16 @@
 #include <ostream>
 #include <string_view>
 
+#include "enum_names.hpp"
 #include "error.hpp"
 
 namespace wengert {
 
 enum class DType : std::uint8_t { f32, f64, i64 };
 
-constexpr std::string_view dtype_name(DType d) {
-  switch (d) {
-    case DType::f32:
-      return "f32";
-    case DType::f64:
-      return "f64";
-    case DType::i64:
-      return "i64";
-  }
-  return "?";
-}
+inline constexpr EnumName<DType> kDTypeNames[] = {
+    {DType::f32, "f32"}, {DType::f64, "f64"}, {DType::i64, "i64"}};
+constexpr std::string_view dtype_name(DType d) { return enum_name(kDTypeNames, d); }
 inline std::ostream& operator<<(std::ostream& out, DType d) { return out << dtype_name(d); }
 
 constexpr std::size_t dtype_size(DType d) { return d == DType::f32 ? 4 : 8; }

@@ -14,6 +14,9 @@ Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+// sum_i x_i^2 over every element (any layout and dtype), accumulated in double: the squared L2
+// norm, e.g. of the gradients clip_grad_norm scales.
+double sum_of_squares(const Tensor& x);
 // Index (i64) of the first maximum / minimum along one axis.
 Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);
 Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);

@@ -12,7 +12,9 @@ namespace wengert {
 using Shape = std::vector<std::int64_t>;    // extent of each axis
 using Strides = std::vector<std::int64_t>;  // step (in elements, may be 0 or negative) per axis
 
-std::string shape_str(const Shape& shape);  // "[32, 256]"
+// "[32, 256]": the one shape printer. ShapePrinter{shape} (below) streams the same text lazily,
+// for check() arguments, which are only formatted when the check fails.
+std::string shape_str(const Shape& shape);
 
 // a * b for sizes computed from `shape` (element counts, strides, bytes); throws naming `op` and
 // the shape when the product does not fit in int64. The one overflow check of every size.
@@ -32,6 +34,7 @@ std::int64_t normalize_axis(std::string_view op, std::int64_t axis, std::int64_t
 std::vector<std::int64_t> normalize_axes(std::string_view op, std::vector<std::int64_t> axes,
                                          std::int64_t rank);
 
+// Streams as shape_str(shape) without building a string until it is printed.
 struct ShapePrinter {
   const Shape& shape;
 };
