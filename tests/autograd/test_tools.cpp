@@ -34,6 +34,20 @@ TEST_CASE("hand-written rules agree with their composed twins", "[twins]") {
               [](V v) { return exp(v[0] - logsumexp(v[0], {1}, true)); }, {x});
   check_twins([](V v) { return log_softmax(v[0], 0); },
               [](V v) { return v[0] - logsumexp(v[0], {0}, true); }, {x});
+  // layer_norm: fused against composed, affine or not, one or two normalized axes, strided input
+  const Tensor w = r({5}), b = r({5}), w2 = r({3, 5});
+  check_twins([](V v) { return layer_norm(v[0], {5}, v[1], v[2]); },
+              [](V v) { return layer_norm_composed(v[0], {5}, v[1], v[2]); }, {x, w, b});
+  check_twins(
+      [](V v) {
+        return layer_norm(v[0], {3, 5}, v[1], {}, 1e-3);
+      },
+      [](V v) {
+        return layer_norm_composed(v[0], {3, 5}, v[1], {}, 1e-3);
+      },
+      {strided({2, 3, 5}), w2});
+  check_twins([](V v) { return layer_norm(v[0], {3}); },
+              [](V v) { return layer_norm_composed(v[0], {3}); }, {transposed({5, 3})});
   const Tensor t = ids({4, -100, 0, 2, 1}, {5});
   const Tensor logits = r({5, 6});
   for (Reduction reduction : {Reduction::mean, Reduction::sum, Reduction::none}) {
@@ -41,6 +55,18 @@ TEST_CASE("hand-written rules agree with their composed twins", "[twins]") {
     check_twins([&](V v) { return cross_entropy(v[0], t, o); },
                 [&](V v) { return nll_loss(log_softmax(v[0], -1), t, o); }, {logits});
   }
+}
+
+TEST_CASE("layer_norm is one tape entry, its twin several", "[twins]") {
+  const Var x(r({2, 4}), true), w(r({4}), true);
+  const std::int64_t before = Tape::current().size();
+  const Var fused = layer_norm(x, {4}, w);
+  CHECK(fused.op() == "layer_norm");
+  CHECK(Tape::current().size() == before + 1);
+  const Var composed = layer_norm_composed(x, {4}, w);
+  CHECK(Tape::current().size() > before + 5);
+  CHECK_THROWS_WITH(layer_norm(x, {3}), Catch::Contains("layer_norm") && Catch::Contains("[2, 4]"));
+  CHECK_THROWS_WITH(layer_norm(x, {4}, Var(r({3}))), Catch::Contains("weight and bias"));
 }
 
 TEST_CASE("gradcheck catches a wrong rule and reports the worst element", "[gradcheck]") {

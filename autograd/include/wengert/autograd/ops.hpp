@@ -108,6 +108,16 @@ Var logsumexp(const Var& x, const Axes& axes = {}, bool keepdim = false);  // dx
 Var softmax(const Var& x, std::int64_t axis = -1);                         // dx = y * (dy - sum(dy * y, axis))  twin: exp(x - logsumexp(x))
 Var log_softmax(const Var& x, std::int64_t axis = -1);                     // dx = dy - e^y * sum(dy, axis)      twin: x - logsumexp(x)
 
+// --- normalisation (ops_norm.cpp) ---
+// torch.nn.functional.layer_norm over the trailing axes given by normalized_shape (x must end in
+// it); weight and bias [normalized_shape] may be undefined. sigma = sqrt(var + eps), var biased.
+// y = xhat * weight + bias, xhat = (x - mean) / sigma
+//   dx = (g - mean(g) - xhat * mean(g * xhat)) / sigma, g = dy * weight   dweight = dy * xhat   dbias = dy
+Var layer_norm(const Var& x, const Shape& normalized_shape, const Var& weight = {},
+               const Var& bias = {}, double eps = 1e-5);                  // fused, twin: layer_norm_composed
+Var layer_norm_composed(const Var& x, const Shape& normalized_shape, const Var& weight = {},
+                        const Var& bias = {}, double eps = 1e-5);         // (composed) mean, sub, sqrt, div
+
 // --- linear algebra and indexing (ops_linalg.cpp) ---
 // NumPy matmul: 1-d operands promoted then squeezed, batch axes broadcast (and summed in backward).
 Var matmul(const Var& a, const Var& b);                                  // da = dy @ b^T   db = a^T @ dy
