@@ -142,9 +142,9 @@ struct Sweep {
            "); its gradient would be wrong. Modify a clone() instead, or do the in-place update "
            "after backward.");
     };
-    for (std::size_t i = 0; i < n.inputs.size() && i < 7; ++i) {
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
       const Edge& e = n.inputs[i];
-      if ((n.saves & (1u << i)) && e.node->value.version() != e.version)
+      if (saves_input(n.saves, i) && e.node->value.version() != e.version)
         fail_version("input " + std::to_string(i) + " " + e.node->describe(), e.version,
                      e.node->value.version());
     }
@@ -258,8 +258,7 @@ const Tensor& BackwardCtx::out() const {
   return node_.value;
 }
 const Tensor& BackwardCtx::in(std::size_t i) const {
-  check(i < 7 && (node_.saves & (1u << i)), node_.op, " backward: reads input ", i,
-        " without saving it");
+  check(saves_input(node_.saves, i), node_.op, " backward: reads input ", i, " without saving it");
   return input_value(node_, i);
 }
 const Shape& BackwardCtx::in_shape(std::size_t i) const { return input_value(node_, i).shape(); }

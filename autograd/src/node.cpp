@@ -5,6 +5,7 @@
 #include <sstream>
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/node.hpp>
+#include <wengert/autograd/ops.hpp>
 #include <wengert/autograd/tape.hpp>
 
 namespace wengert {
@@ -52,10 +53,10 @@ void Node::release() {
 std::string Node::describe() const {
   std::ostringstream out;
   if (!name.empty()) out << "'" << name << "' (";
-  if (op != nullptr)
-    out << op << ", tape #" << index;
-  else
+  if (is_leaf())
     out << "leaf";
+  else
+    out << op << ", tape #" << index;
   out << ", shape " << shape_str(value.shape());
   if (!name.empty()) out << ")";
   return out.str();
@@ -107,7 +108,7 @@ bool Var::requires_grad() const { return checked(node_).requires_grad; }
 bool Var::is_leaf() const { return checked(node_).is_leaf(); }
 std::string_view Var::op() const {
   const Node& n = checked(node_);
-  return n.op != nullptr ? std::string_view(n.op) : std::string_view("leaf");
+  return n.is_leaf() ? std::string_view("leaf") : std::string_view(n.op);
 }
 const std::string& Var::name() const { return checked(node_).name; }
 const Var& Var::set_name(std::string name) const {
@@ -156,9 +157,10 @@ GradModeGuard::~GradModeGuard() { grad_mode = previous_; }
 // --- record ---
 
 namespace detail {
-Var record_entry(const char* op, Tensor value,
+Var record_entry(std::string_view op, Tensor value,
                  std::span<const std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
                  BackwardFn backward, std::vector<Tensor> saved, bool differentiable) {
+  if (op.empty()) fail("record: the op needs a name (an empty name marks a leaf)");
   bool needs_grad = false;
   if (grad_mode)
     for (const Var& in : inputs) needs_grad = needs_grad || in.requires_grad();
@@ -196,20 +198,45 @@ Var record_entry(const char* op, Tensor value,
 std::vector<std::reference_wrapper<const Var>> refs(std::span<const Var> inputs) {
   return {inputs.begin(), inputs.end()};
 }
+
+Tensor pack(std::string_view op, const std::vector<Tensor>& outputs) {
+  check(!outputs.empty(), op, ": record_outputs needs at least one output");
+  std::vector<Tensor> flat;
+  for (const Tensor& t : outputs) {
+    check(t.dtype() == outputs.front().dtype() && is_floating(t.dtype()), op,
+          ": record_outputs needs floating outputs of one dtype, got ", dtype_name(t.dtype()),
+          " and ", dtype_name(outputs.front().dtype()));
+    flat.push_back(t.reshape({-1}));
+  }
+  return concat(flat, 0);
+}
+
+namespace {
+// Output k is the slice [offset_k, offset_k + numel_k) of the packed value, reshaped.
+template <class V, class ViewFn>
+std::vector<V> unpack_with(const V& packed, const std::vector<Shape>& shapes, ViewFn view) {
+  std::vector<V> parts;
+  std::int64_t offset = 0;
+  for (const Shape& shape : shapes) {
+    const std::int64_t n = numel_of(shape);
+    parts.push_back(view(packed, offset, n, shape));
+    offset += n;
+  }
+  return parts;
+}
+}  // namespace
+
+std::vector<Tensor> unpack(const Tensor& packed, const std::vector<Shape>& shapes) {
+  return unpack_with(packed, shapes, [](const Tensor& p, auto start, auto n, auto& s) {
+    return p.narrow(0, start, n).reshape(s);
+  });
+}
+std::vector<Var> unpack(const Var& packed, const std::vector<Shape>& shapes) {
+  return unpack_with(packed, shapes, [](const Var& p, auto start, auto n, auto& s) {
+    return reshape(narrow(p, 0, start, n), s);
+  });
+}
 }  // namespace detail
-
-Var record(const char* op, Tensor value,
-           std::initializer_list<std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
-           BackwardFn backward, std::vector<Tensor> saved) {
-  return detail::record_entry(op, std::move(value), {inputs.begin(), inputs.size()}, saves,
-                              std::move(backward), std::move(saved), false);
-}
-
-Var record(const char* op, Tensor value, std::span<const Var> inputs, std::uint8_t saves,
-           BackwardFn backward, std::vector<Tensor> saved) {
-  return detail::record_entry(op, std::move(value), detail::refs(inputs), saves,
-                              std::move(backward), std::move(saved), false);
-}
 
 // --- Tape ---
 
@@ -263,8 +290,8 @@ std::int64_t bytes_of(const Tensor& t) {
 // Bytes an entry keeps alive for its backward: the inputs / output it reads, and extra tensors.
 std::int64_t saved_bytes(const Node& n) {
   std::int64_t bytes = 0;
-  for (std::size_t i = 0; i < n.inputs.size() && i < 7; ++i)
-    if (n.saves & (1u << i)) bytes += bytes_of(n.inputs[i].node->value);
+  for (std::size_t i = 0; i < n.inputs.size(); ++i)
+    if (saves_input(n.saves, i)) bytes += bytes_of(n.inputs[i].node->value);
   if (n.saves & kSaveOut) bytes += bytes_of(n.value);
   for (const SavedTensor& s : n.saved) bytes += bytes_of(s.tensor);
   return bytes;

@@ -148,3 +148,58 @@ TEST_CASE("anomaly mode names the first op producing NaN or Inf", "[anomaly]") {
   }
   CHECK_FALSE(anomaly_enabled());
 }
+
+TEST_CASE("record keeps its own copy of the op name", "[record]") {
+  const Var x(r({3}), true);
+  Var y;
+  {
+    std::string name = "scale_by_" + std::to_string(3);
+    y = record(name, x.value() * 3.0, {x}, kSaveNone, [](auto& c) { c.add(0, c.dout * 3.0); });
+    name.assign("overwritten before the string dies");
+  }
+  CHECK(y.op() == "scale_by_3");
+  CHECK_THAT(Tape::current().to_string(), Catch::Contains("scale_by_3("));
+  CHECK_THAT(to_dot(y), Catch::Contains("scale_by_3"));
+  CHECK_THROWS_WITH(record("", x.value(), {x}, kSaveNone, [](auto&) {}),
+                    Catch::Contains("needs a name"));
+}
+
+namespace {
+// (sin x, cos x) as one entry: dx = dsin * cos x - dcos * sin x.
+std::vector<Var> sincos(const Var& x) {
+  return record_outputs(
+      "sincos", {sin(x.value()), cos(x.value())}, {x}, kSaveIn0,
+      [](auto& c, auto& d) { c.add(0, d[0] * cos(c.in(0)) - d[1] * sin(c.in(0))); });
+}
+}  // namespace
+
+TEST_CASE("record_outputs: an op with several outputs is one entry", "[record]") {
+  const Tensor x = r({2, 3});
+  const std::vector<Var> both = sincos(Var(x));
+  CHECK(allclose(both[0].value(), sin(x)));
+  CHECK(allclose(both[1].value(), cos(x)));
+  CHECK(both[1].shape() == Shape{2, 3});
+
+  const Var v(x, true);
+  const std::vector<Var> out = sincos(v);
+  const std::string tape = Tape::current().to_string();
+  std::size_t entries = 0;
+  for (std::size_t at = tape.find("sincos("); at != std::string::npos;
+       at = tape.find("sincos(", at + 1))
+    ++entries;
+  CHECK(entries == 1);
+
+  // Both outputs used, and only one (the other's gradient is zero), at first and second order.
+  for (const GradcheckFn& f : std::vector<GradcheckFn>{[](V in) {
+                                                         const auto sc = sincos(in[0]);
+                                                         return sc[0] * sc[1] + sc[1] * 2.0;
+                                                       },
+                                                       [](V in) { return sincos(in[0])[1]; }}) {
+    const GradcheckResult first = gradcheck(f, {x}), second = gradgradcheck(f, {x});
+    INFO(first.report() << "\n" << second.report());
+    CHECK(first.ok);
+    CHECK(second.ok);
+  }
+  CHECK_THROWS_WITH(record_outputs("mixed", {x, ids({1, 2})}, {v}, kSaveNone, [](auto&, auto&) {}),
+                    Catch::Contains("mixed") && Catch::Contains("one dtype"));
+}

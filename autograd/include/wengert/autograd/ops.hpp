@@ -96,14 +96,14 @@ Var min(const Var& x, const Axes& axes = {}, bool keepdim = false);        // (c
 Var var(const Var& x, const Axes& axes = {}, std::int64_t correction = 1, bool keepdim = false);  // (composed) sum((x - mean)^2) / (n - correction)
 Var stddev(const Var& x, const Axes& axes = {}, std::int64_t correction = 1, bool keepdim = false);  // (composed) sqrt(var); torch.std
 Var cumsum(const Var& x, std::int64_t axis);                               // (composed) x @ triu(ones) along axis
-// Like torch.max(x, dim): the values and their i64 indices (the first extremum); the gradient goes
-// to the returned index only (unlike max/min above, where ties share).
+// Like torch.max(x, dim): one entry with two outputs, the values and their i64 indices (the first
+// extremum); the gradient goes to the returned index only (unlike max/min above, where ties share).
 struct ValuesIndices {
   Var values;
   Tensor indices;
 };
-ValuesIndices max_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // (composed) gather at argmax
-ValuesIndices min_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // (composed) gather at argmin
+ValuesIndices max_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // dx = scatter_add(x.shape, axis, indices, dy)
+ValuesIndices min_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // the same at argmin
 Var logsumexp(const Var& x, const Axes& axes = {}, bool keepdim = false);  // dx = dy * e^(x - y)              twin: log(sum(exp(x)))
 Var softmax(const Var& x, std::int64_t axis = -1);                         // dx = y * (dy - sum(dy * y, axis))  twin: exp(x - logsumexp(x))
 Var log_softmax(const Var& x, std::int64_t axis = -1);                     // dx = dy - e^y * sum(dy, axis)      twin: x - logsumexp(x)
