@@ -35,7 +35,6 @@ namespace detail {
 struct Sweep;
 }
 using BackwardFn = std::function<void(BackwardCtx&)>;
-using GradHook = std::function<Tensor(const Tensor&)>;  // see hooks.hpp
 
 // An input of an entry (PyTorch's edge): the input's node and its storage version when recorded.
 struct Edge {
@@ -112,22 +111,23 @@ struct Node {
 
   // --- the tape entry (op empty for a leaf or a constant) ---
   std::string op;
-  bool released = false;        // swept by a backward without retain_graph: inputs and saved freed
-  bool differentiable = false;  // the rule also runs on Var (GraphCtx): create_graph may sweep it
-  std::uint8_t saves = kSaveNone;
-  std::uint32_t tape_id = 0;  // the recording thread's tape
-  std::int64_t index = -1;    // position in recording order on that tape
-  std::uint64_t out_version = 0;
   Edges inputs;
+  std::uint8_t saves = kSaveNone;  // which inputs and the output the rule reads
+  std::uint64_t out_version = 0;   // the output's storage version when recorded
   std::vector<SavedTensor> saved;
-  BackwardFn backward;
+  BackwardFn backward;          // the rule; null once released
+  bool differentiable = false;  // the rule also runs on Var (GraphCtx): create_graph may sweep it
+  std::uint32_t tape_id = 0;    // the recording thread's tape
+  std::int64_t index = -1;      // position in recording order on that tape
 
-  // --- used by the engine during a sweep, and opt-in extras ---
-  Tensor pending;              // gradient arriving from consumers, summed over edges
-  bool pending_owned = false;  // `pending` is a buffer the sweep allocated (may add in place)
-  std::vector<GradHook> hooks;
+  // --- where the engine and the hooks keep their state about this node (backward.cpp, hooks.cpp)
+  std::uint64_t sweep = 0;  // the last sweep that gave it a gradient ...
+  std::uint32_t slot = 0;   // ... and where that sweep keeps the gradient
+  bool has_hooks = false;
 
   bool is_leaf() const { return op.empty(); }
+  // Swept by a backward without retain_graph: inputs, saved tensors and rule freed.
+  bool released() const { return !is_leaf() && !backward; }
   Node() = default;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
