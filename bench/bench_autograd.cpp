@@ -96,8 +96,23 @@ void BM_autograd_record_only(benchmark::State& state, bool grad) {
   }
 }
 
+// layer_norm (one fused entry) against its composed twin (about ten entries and as many kernel
+// passes): forward and backward with weight and bias, rows x width.
+void BM_layer_norm(benchmark::State& state, bool fused) {
+  Generator gen(1);
+  const std::int64_t rows = state.range(0), width = state.range(1);
+  Var x(normal({rows, width}, 0, 1, gen), true), w(ones({width}), true), b(zeros({width}), true);
+  const Tensor dy = normal({rows, width}, 0, 1, gen);
+  for (auto _ : state) {
+    Var y = fused ? layer_norm(x, {width}, w, b) : layer_norm_composed(x, {width}, w, b);
+    y.backward(dy);
+  }
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_layer_norm, fused, true)->Args({32, 256})->Args({256, 1024});
+BENCHMARK_CAPTURE(BM_layer_norm, composed, false)->Args({32, 256})->Args({256, 1024});
 BENCHMARK_CAPTURE(BM_autograd_baseline, add, Op::add)->Args({1, 1})->Args({32, 256});
 BENCHMARK_CAPTURE(BM_autograd_var, add, Op::add)->Args({1, 1})->Args({32, 256});
 BENCHMARK_CAPTURE(BM_autograd_baseline, tanh, Op::tanh)->Args({1, 1})->Args({32, 256});

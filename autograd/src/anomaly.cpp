@@ -28,7 +28,7 @@ DetectAnomaly::~DetectAnomaly() { anomaly_mode = previous_; }
 
 namespace detail {
 
-void check_forward(const char* op, std::int64_t index, const Tensor& value) {
+void check_forward(std::string_view op, std::int64_t index, const Tensor& value) {
   const std::int64_t at = first_non_finite(value);
   if (at < 0) return;
   fail("anomaly: forward of ", op, index >= 0 ? " (tape #" + std::to_string(index) + ")" : "",

@@ -2,137 +2,126 @@
 //
 // Entries are visited in decreasing tape index, i.e. reverse recording order, which is a reverse
 // topological order: every consumer of a value was recorded after it, so by the time an entry is
-// popped all gradient contributions to its output have arrived (summed into Node::pending). Only
+// popped all gradient contributions to its output have arrived (summed into its slot). Only
 // entries that receive a gradient are visited: a max-heap on the tape index holds them.
 #include <algorithm>
+#include <atomic>
 #include <span>
-#include <unordered_map>
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/backward.hpp>
+#include <wengert/autograd/hooks.hpp>
 #include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
 
 namespace wengert {
 
+namespace detail {
+// A node given a gradient in this sweep, with that gradient summed so far: a Tensor in the
+// ordinary sweep, a Var when the sweep builds a graph (create_graph).
+struct Slot {
+  std::shared_ptr<Node> node;  // kept alive until the sweep ends
+  Tensor grad;
+  bool owned = false;  // grad is a buffer this sweep allocated, so it may be added to in place
+  Var graph_grad;
+};
+}  // namespace detail
+
 namespace {
-using Ready = std::pair<std::int64_t, Node*>;  // (tape index, entry)
+using detail::Slot;
+using Ready = std::pair<std::int64_t, std::size_t>;  // (tape index, slot)
 
 // The sweep's work lists. Kept per thread and reused, so a backward allocates nothing for its own
 // bookkeeping once warm; a nested sweep (a hook calling backward) gets fresh ones.
 struct Buffers {
-  std::vector<std::shared_ptr<Node>> touched;
+  std::vector<Slot> slots;
   std::vector<Ready> ready;
-  std::vector<Node*> leaves;
+  std::vector<std::size_t> leaves;
 };
 thread_local Buffers cached_buffers;
 thread_local bool cached_in_use = false;
+std::atomic<std::uint32_t> next_sweep_id{1};
 }  // namespace
 
 namespace detail {
 struct Sweep {
-  bool create_graph = false;  // record the rules (GraphCtx), so the gradients have a graph
-  bool retain_graph = false;
+  BackwardOptions options;
   bool accumulate_into_grad = true;  // backward(); grad() only reads the captured gradients
+  std::uint32_t id = next_sweep_id.fetch_add(1);
   bool owns_cache = false;
-  std::vector<std::shared_ptr<Node>> touched;  // every node given a gradient: kept alive here
-  std::vector<Ready> ready;                    // max-heap of entries, highest tape index first
-  std::vector<Node*> leaves;
-  std::vector<Node*> capture;  // grad(): the nodes whose gradient is returned
-  std::vector<Tensor> captured;
-  // create_graph: each touched node's gradient as a Var (the Tensor fields above stay unused).
-  struct GraphGrad {
-    std::shared_ptr<Node> node;
-    Var grad;
-  };
-  std::unordered_map<const Node*, GraphGrad> graph_grads;
-  std::vector<Var> captured_graph;
+  std::vector<Slot> slots;
+  std::vector<Ready> ready;          // max-heap of entries, highest tape index first
+  std::vector<std::size_t> leaves;   // slots of leaves
+  std::vector<const Node*> capture;  // grad(): the nodes whose gradient is returned
+  std::vector<Var> captured;
 
-  Sweep() {
+  explicit Sweep(const BackwardOptions& o) : options(o) {
+    if (options.create_graph) options.retain_graph = true;  // the new graph reads swept values
     if (cached_in_use) return;
     cached_in_use = owns_cache = true;
-    touched.swap(cached_buffers.touched);
-    ready.swap(cached_buffers.ready);
-    leaves.swap(cached_buffers.leaves);
+    std::swap(slots, cached_buffers.slots);
+    std::swap(ready, cached_buffers.ready);
+    std::swap(leaves, cached_buffers.leaves);
   }
 
-  ~Sweep() {  // also on error: leave no gradient behind in the nodes
-    for (auto& n : touched) {
-      n->pending = Tensor();
-      n->pending_owned = false;
-    }
+  ~Sweep() {  // also on error
     if (!owns_cache) return;
-    touched.clear();
+    slots.clear();
     ready.clear();
     leaves.clear();
-    touched.swap(cached_buffers.touched);
-    ready.swap(cached_buffers.ready);
-    leaves.swap(cached_buffers.leaves);
+    std::swap(slots, cached_buffers.slots);
+    std::swap(ready, cached_buffers.ready);
+    std::swap(leaves, cached_buffers.leaves);
     cached_in_use = false;
   }
 
-  void accumulate(const std::shared_ptr<Node>& node, Tensor g) {
-    if (!node->pending.defined()) {
-      node->pending = std::move(g);
-      node->pending_owned = false;  // may alias another gradient: never written in place
-      touched.push_back(node);
-      if (node->is_leaf()) {
-        leaves.push_back(node.get());
-      } else {
-        ready.emplace_back(node->index, node.get());
-        std::push_heap(ready.begin(), ready.end());
-      }
-    } else if (node->pending_owned) {
-      node->pending.add_(g);
+  // The slot of a node receiving its first gradient: queued for its rule, or noted as a leaf.
+  Slot& open(const std::shared_ptr<Node>& node) {
+    node->sweep = id;
+    node->slot = static_cast<std::uint32_t>(slots.size());
+    if (node->is_leaf()) {
+      leaves.push_back(slots.size());
     } else {
-      node->pending = add(node->pending, g);
-      node->pending_owned = true;
+      ready.emplace_back(node->index, slots.size());
+      std::push_heap(ready.begin(), ready.end());
+    }
+    return slots.emplace_back(Slot{node, Tensor(), false, Var()});
+  }
+
+  void accumulate(const std::shared_ptr<Node>& node, Tensor g) {
+    if (node->sweep != id) {
+      open(node).grad = std::move(g);  // may alias another gradient: never written in place
+      return;
+    }
+    Slot& s = slots[node->slot];
+    if (s.owned) {
+      s.grad.add_(g);
+    } else {
+      s.grad = add(s.grad, g);
+      s.owned = true;
     }
   }
 
   void accumulate(const std::shared_ptr<Node>& node, Var g) {
-    auto [it, fresh] = graph_grads.try_emplace(node.get(), GraphGrad{node, g});
-    if (!fresh) {
-      it->second.grad = add(it->second.grad, g);
+    if (node->sweep != id) {
+      open(node).graph_grad = std::move(g);
       return;
     }
-    touched.push_back(node);
-    if (node->is_leaf()) {
-      leaves.push_back(node.get());
-    } else {
-      ready.emplace_back(node->index, node.get());
-      std::push_heap(ready.begin(), ready.end());
-    }
+    Slot& s = slots[node->slot];
+    s.graph_grad = add(s.graph_grad, g);
   }
 
-  // Hooks and capture, once a node's gradient is complete.
-  void finish(Node& node) {
-    if (create_graph) {
-      GraphGrad& g = graph_grads.at(&node);
-      for (const GradHook& hook : node.hooks) {  // a replacement is taken as a constant
-        Tensor replaced = hook(g.grad.value());
-        if (replaced.defined()) {
-          if (replaced.shape() != node.value.shape())
-            fail("hook on ", node.describe(), " returned a gradient of shape ",
-                 shape_str(replaced.shape()));
-          g.grad = Var(std::move(replaced));
-        }
-      }
-      for (std::size_t i = 0; i < capture.size(); ++i)
-        if (capture[i] == &node) captured_graph[i] = g.grad;
-      return;
-    }
-    for (const GradHook& hook : node.hooks) {
-      Tensor replaced = hook(node.pending);
-      if (replaced.defined()) {
-        if (replaced.shape() != node.value.shape())
-          fail("hook on ", node.describe(), " returned a gradient of shape ",
-               shape_str(replaced.shape()));
-        node.pending = std::move(replaced);
-        node.pending_owned = false;
-      }
+  // Once a node's gradient is complete: its hooks may replace it (under create_graph, by a
+  // constant), and grad() captures it.
+  void finish(Slot& s) {
+    if (s.node->has_hooks) {
+      Tensor replaced = run_hooks(*s.node, options.create_graph ? s.graph_grad.value() : s.grad);
+      if (replaced.defined() && options.create_graph) s.graph_grad = Var(std::move(replaced));
+      if (replaced.defined() && !options.create_graph) s.grad = std::move(replaced);
+      if (replaced.defined()) s.owned = false;
     }
     for (std::size_t i = 0; i < capture.size(); ++i)
-      if (capture[i] == &node) captured[i] = node.pending;
+      if (capture[i] == s.node.get())
+        captured[i] = options.create_graph ? s.graph_grad : Var(s.grad);
   }
 
   void check_versions(const Node& n) const {
@@ -142,9 +131,9 @@ struct Sweep {
            "); its gradient would be wrong. Modify a clone() instead, or do the in-place update "
            "after backward.");
     };
-    for (std::size_t i = 0; i < n.inputs.size() && i < 7; ++i) {
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
       const Edge& e = n.inputs[i];
-      if ((n.saves & (1u << i)) && e.node->value.version() != e.version)
+      if (saves_input(n.saves, i) && e.node->value.version() != e.version)
         fail_version("input " + std::to_string(i) + " " + e.node->describe(), e.version,
                      e.node->value.version());
     }
@@ -156,87 +145,91 @@ struct Sweep {
                      n.saved[k].tensor.version());
   }
 
+  // d(loss)/d(root): `dout`, or 1 for a one-element root.
+  static Tensor root_gradient(std::size_t i, const Var& root, const Tensor* dout) {
+    check(root.defined(), "backward: root ", i, " is undefined");
+    const Node& n = *root.node();
+    if (!n.requires_grad)
+      fail("backward: ", n.describe(),
+           " does not require grad (no input of the ops that computed it requires grad, or it was "
+           "computed under NoGradGuard)");
+    if (dout == nullptr || !dout->defined()) {
+      if (n.value.numel() != 1)
+        fail("backward: ", n.describe(), " is not a single element; pass its gradient explicitly");
+      return ones(n.value.shape(), n.value.dtype());
+    }
+    if (dout->shape() != n.value.shape())
+      fail("backward: gradient shape ", shape_str(dout->shape()), " differs from ", n.describe());
+    return dout->dtype() == n.value.dtype() ? *dout : dout->to(n.value.dtype());
+  }
+
+  // Runs the rule of the entry in slot k with its complete output gradient.
+  void run_rule(std::size_t k) {
+    Node& n = *slots[k].node;
+    if (n.released())
+      fail("backward: trying to backward through ", n.describe(),
+           " a second time, but the previous backward already freed its saved tensors. Pass "
+           "BackwardOptions{.retain_graph = true} to the first backward if you need to sweep "
+           "twice, or detach() values carried across steps (e.g. an RNN's hidden state).");
+    finish(slots[k]);
+    check_versions(n);
+    if (!options.create_graph) {
+      const Tensor dout = std::move(slots[k].grad);  // freed after the rule: no longer needed
+      BackwardCtx ctx(dout, n, *this);
+      n.backward(ctx);
+      if (!options.retain_graph) n.release();
+      return;
+    }
+    if (!n.differentiable)
+      fail("backward: ", n.describe(),
+           " has a first-order backward rule (written on Tensors only), so create_graph "
+           "cannot differentiate through it; write its rule as [](auto& c) (node.hpp)");
+    const Var dout = slots[k].graph_grad;
+    BackwardCtx tensors(dout.value(), n, *this);
+    GraphCtx graph(dout, slots[k].node, tensors);
+    BackwardCtx ctx(dout.value(), n, *this, &graph);
+    n.backward(ctx);
+  }
+
+  // Adds a leaf's complete gradient into its grad() (and, under create_graph, its graph).
+  void accumulate_into_leaf(Slot& s) {
+    Node& leaf = *s.node;
+    if (options.create_graph) {
+      leaf.grad_graph =
+          leaf.grad_graph.defined() ? add(leaf.grad_graph, s.graph_grad) : s.graph_grad;
+      leaf.grad = leaf.grad_graph.value().clone();
+      return;
+    }
+    leaf.grad_graph = Var();  // a first-order sweep: grad() is newer than any graph
+    if (leaf.grad.defined()) {
+      leaf.grad.add_(s.grad);
+      return;
+    }
+    // The new grad must own its buffer: the optimizer updates it in place, and the next backward
+    // adds into it, so it must not alias a gradient of the sweep (or a broadcast view).
+    leaf.grad = s.owned && s.grad.is_contiguous() ? std::move(s.grad) : s.grad.clone();
+  }
+
   void run(std::span<const Var> roots, std::span<const Tensor> douts) {
     check(douts.empty() || douts.size() == roots.size(), "backward: ", roots.size(), " roots but ",
           douts.size(), " output gradients");
     for (std::size_t i = 0; i < roots.size(); ++i) {
-      const Var& root = roots[i];
-      check(root.defined(), "backward: root ", i, " is undefined");
-      const Node& n = *root.node();
-      if (!n.requires_grad)
-        fail(
-            "backward: ", n.describe(),
-            " does not require grad (no input of the ops that computed it requires grad, or it was "
-            "computed under NoGradGuard)");
-      Tensor dout;
-      if (douts.empty() || !douts[i].defined()) {
-        if (n.value.numel() != 1)
-          fail("backward: ", n.describe(),
-               " is not a single element; pass its gradient explicitly");
-        dout = ones(n.value.shape(), n.value.dtype());
-      } else {
-        if (douts[i].shape() != n.value.shape())
-          fail("backward: gradient shape ", shape_str(douts[i].shape()), " differs from ",
-               n.describe());
-        dout = douts[i].dtype() == n.value.dtype() ? douts[i] : douts[i].to(n.value.dtype());
-      }
-      if (create_graph)
-        accumulate(root.node(), Var(std::move(dout)));
+      Tensor dout = root_gradient(i, roots[i], douts.empty() ? nullptr : &douts[i]);
+      if (options.create_graph)
+        accumulate(roots[i].node(), Var(std::move(dout)));
       else
-        accumulate(root.node(), std::move(dout));
+        accumulate(roots[i].node(), std::move(dout));
     }
-    if (create_graph) retain_graph = true;
-    GradModeGuard record_rules(create_graph);
-
+    GradModeGuard record_rules(options.create_graph);
     while (!ready.empty()) {
       std::pop_heap(ready.begin(), ready.end());
-      Node& n = *ready.back().second;
+      const std::size_t k = ready.back().second;
       ready.pop_back();
-      if (n.released)
-        fail("backward: trying to backward through ", n.describe(),
-             " a second time, but the previous backward already freed its saved tensors. Pass "
-             "BackwardOptions{.retain_graph = true} to the first backward if you need to sweep "
-             "twice, or detach() values carried across steps (e.g. an RNN's hidden state).");
-      finish(n);
-      check_versions(n);
-      if (create_graph) {
-        if (!n.differentiable)
-          fail("backward: ", n.describe(),
-               " has a first-order backward rule (written on Tensors only), so create_graph "
-               "cannot differentiate through it; write its rule as [](auto& c) (node.hpp)");
-        const GraphGrad& g = graph_grads.at(&n);
-        BackwardCtx tensors(g.grad.value(), n, *this);
-        GraphCtx graph(g.grad, g.node, tensors);
-        BackwardCtx ctx(g.grad.value(), n, *this, &graph);
-        n.backward(ctx);
-        continue;
-      }
-      BackwardCtx ctx(n.pending, n, *this);
-      n.backward(ctx);
-      n.pending = Tensor();  // the gradient of an intermediate value is no longer needed
-      n.pending_owned = false;
-      if (!retain_graph) n.release();
+      run_rule(k);
     }
-
-    for (Node* leaf : leaves) {
-      finish(*leaf);
-      if (!accumulate_into_grad || !leaf->requires_grad) continue;
-      if (create_graph) {
-        const Var& g = graph_grads.at(leaf).grad;
-        leaf->grad_graph = leaf->grad_graph.defined() ? add(leaf->grad_graph, g) : g;
-        leaf->grad = leaf->grad_graph.value().clone();
-        continue;
-      }
-      leaf->grad_graph = Var();  // a first-order sweep: grad() is newer than any graph
-      if (!leaf->grad.defined()) {
-        // The new grad must own its buffer: the optimizer updates it in place, and the next
-        // backward adds into it, so it must not alias a gradient of the sweep (or a broadcast
-        // view).
-        leaf->grad = leaf->pending_owned && leaf->pending.is_contiguous() ? leaf->pending
-                                                                          : leaf->pending.clone();
-      } else {
-        leaf->grad.add_(leaf->pending);
-      }
+    for (std::size_t k : leaves) {
+      finish(slots[k]);
+      if (accumulate_into_grad && slots[k].node->requires_grad) accumulate_into_leaf(slots[k]);
     }
   }
 };
@@ -258,8 +251,7 @@ const Tensor& BackwardCtx::out() const {
   return node_.value;
 }
 const Tensor& BackwardCtx::in(std::size_t i) const {
-  check(i < 7 && (node_.saves & (1u << i)), node_.op, " backward: reads input ", i,
-        " without saving it");
+  check(saves_input(node_.saves, i), node_.op, " backward: reads input ", i, " without saving it");
   return input_value(node_, i);
 }
 const Shape& BackwardCtx::in_shape(std::size_t i) const { return input_value(node_, i).shape(); }
@@ -301,35 +293,21 @@ void GraphCtx::add(std::size_t i, Var g) {
 
 // --- entry points ---
 
-namespace {
-void configure(Sweep& sweep, const BackwardOptions& options) {
-  sweep.create_graph = options.create_graph;
-  sweep.retain_graph = options.retain_graph;
-}
-}  // namespace
-
 void backward(const std::vector<Var>& roots, const std::vector<Tensor>& douts,
               const BackwardOptions& options) {
-  Sweep sweep;
-  configure(sweep, options);
-  sweep.run(roots, douts);
+  Sweep(options).run(roots, douts);
 }
 
 void Var::backward(const BackwardOptions& options) const {
-  Sweep sweep;
-  configure(sweep, options);
-  sweep.run(std::span<const Var>(this, 1), {});
+  Sweep(options).run(std::span<const Var>(this, 1), {});
 }
 void Var::backward(const Tensor& dout, const BackwardOptions& options) const {
-  Sweep sweep;
-  configure(sweep, options);
-  sweep.run(std::span<const Var>(this, 1), std::span<const Tensor>(&dout, 1));
+  Sweep(options).run(std::span<const Var>(this, 1), std::span<const Tensor>(&dout, 1));
 }
 
 std::vector<Var> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
                       const std::vector<Tensor>& douts, const BackwardOptions& options) {
-  Sweep sweep;
-  configure(sweep, options);
+  Sweep sweep(options);
   sweep.accumulate_into_grad = false;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Var& in = inputs[i];
@@ -340,16 +318,14 @@ std::vector<Var> grad(const std::vector<Var>& outputs, const std::vector<Var>& i
     sweep.capture.push_back(in.node().get());
   }
   sweep.captured.resize(inputs.size());
-  sweep.captured_graph.resize(inputs.size());
   sweep.run(outputs, douts);
   std::vector<Var> result(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (options.create_graph && sweep.captured_graph[i].defined())
-      result[i] = sweep.captured_graph[i];
-    else if (sweep.captured[i].defined())
-      result[i] = Var(sweep.captured[i].clone());
-    else
+    const Var& g = sweep.captured[i];
+    if (!g.defined())
       result[i] = Var(zeros_like(inputs[i].value()));
+    else
+      result[i] = options.create_graph ? g : Var(g.value().clone());
   }
   return result;
 }

@@ -37,7 +37,7 @@ std::string to_dot(const std::vector<Var>& roots) {
     const std::string name = n->name.empty() ? "" : " '" + escape(n->name) + "'";
     if (!n->is_leaf()) {
       out << "  n" << id << " [shape=box, label=\"#" << n->index << " " << n->op << name
-          << (n->released ? " (released)" : "") << "\"];\n";
+          << (n->released() ? " (released)" : "") << "\"];\n";
     } else {
       out << "  n" << id << " [shape=ellipse, "
           << (n->requires_grad ? "peripheries=2, label=\"leaf" : "style=dashed, label=\"const")

@@ -80,16 +80,23 @@ Var cumsum(const Var& x, std::int64_t axis) {
 }
 
 namespace {
-// The value at the arg-extremum along `axis` (a gather, so the gradient goes to that index only).
+// torch.max(x, axis) as one entry with two outputs: the values (differentiable) and their indices
+// (i64, saved with the entry). The gradient goes to the returned index only:
+//   dx = scatter_add(x.shape, axis, indices, dy)
 ValuesIndices pick(const Var& x, std::int64_t axis, bool keepdim, bool is_max) {
-  const std::int64_t ax = normalize_axis(is_max ? "max" : "min", axis, x.dim());
-  Tensor index = is_max ? argmax(x.value(), ax, true) : argmin(x.value(), ax, true);
-  Var values = gather(x, ax, index);
-  if (!keepdim) {
-    values = squeeze(values, ax);
-    index = index.squeeze(ax);
-  }
-  return {values, index};
+  const char* op = is_max ? "max_with_indices" : "min_with_indices";
+  const std::int64_t ax = normalize_axis(op, axis, x.dim());
+  const Tensor indices = is_max ? argmax(x.value(), ax, true) : argmin(x.value(), ax, true);
+  Tensor values = gather(x.value(), ax, indices);
+  if (!keepdim) values = values.squeeze(ax);
+  enum : std::size_t { kIndices };
+  Var picked = record(op, std::move(values), {x}, kSaveNone,
+                      [ax](auto& c) {
+                        const Tensor& at = c.saved(kIndices);
+                        c.add(0, scatter_add(c.in_shape(0), ax, at, reshape(c.dout, at.shape())));
+                      },
+                      {indices});
+  return {std::move(picked), keepdim ? indices : indices.squeeze(ax)};
 }
 }  // namespace
 

@@ -108,6 +108,22 @@ std::vector<OpCase> op_table() {
       {"softmax", {r({3, 4})}, [](V v) { return softmax(v[0], -1); }},
       {"softmax axis 0", {transposed({3, 4})}, [](V v) { return softmax(v[0], 0); }},
       {"log_softmax", {r({2, 5})}, [](V v) { return log_softmax(v[0], 1); }},
+      // normalisation: the fused op (with and without the affine part) and its composed twin
+      {"layer_norm",
+       {r({3, 4}), r({4}), r({4})},
+       [](V v) { return layer_norm(v[0], {4}, v[1], v[2]); }},
+      {"layer_norm 2d strided weight only",
+       {strided({2, 3, 2}), r({3, 2})},
+       [](V v) {
+         return layer_norm(v[0], {3, 2}, v[1], {}, 0.1);
+       }},
+      {"layer_norm bias only",
+       {transposed({3, 4}), r({4})},
+       [](V v) { return layer_norm(v[0], {4}, {}, v[1]); }},
+      {"layer_norm no affine", {r({2, 5})}, [](V v) { return layer_norm(v[0], {5}); }},
+      {"layer_norm_composed",
+       {r({3, 4}), r({4}), r({4})},
+       [](V v) { return layer_norm_composed(v[0], {4}, v[1], v[2]); }},
       // matmul: every NumPy case
       {"matmul 2d", {r({2, 3}), r({3, 4})}, [](V v) { return matmul(v[0], v[1]); }},
       {"matmul transposed",

@@ -34,6 +34,20 @@ TEST_CASE("hand-written rules agree with their composed twins", "[twins]") {
               [](V v) { return exp(v[0] - logsumexp(v[0], {1}, true)); }, {x});
   check_twins([](V v) { return log_softmax(v[0], 0); },
               [](V v) { return v[0] - logsumexp(v[0], {0}, true); }, {x});
+  // layer_norm: fused against composed, affine or not, one or two normalized axes, strided input
+  const Tensor w = r({5}), b = r({5}), w2 = r({3, 5});
+  check_twins([](V v) { return layer_norm(v[0], {5}, v[1], v[2]); },
+              [](V v) { return layer_norm_composed(v[0], {5}, v[1], v[2]); }, {x, w, b});
+  check_twins(
+      [](V v) {
+        return layer_norm(v[0], {3, 5}, v[1], {}, 1e-3);
+      },
+      [](V v) {
+        return layer_norm_composed(v[0], {3, 5}, v[1], {}, 1e-3);
+      },
+      {strided({2, 3, 5}), w2});
+  check_twins([](V v) { return layer_norm(v[0], {3}); },
+              [](V v) { return layer_norm_composed(v[0], {3}); }, {transposed({5, 3})});
   const Tensor t = ids({4, -100, 0, 2, 1}, {5});
   const Tensor logits = r({5, 6});
   for (Reduction reduction : {Reduction::mean, Reduction::sum, Reduction::none}) {
@@ -41,6 +55,18 @@ TEST_CASE("hand-written rules agree with their composed twins", "[twins]") {
     check_twins([&](V v) { return cross_entropy(v[0], t, o); },
                 [&](V v) { return nll_loss(log_softmax(v[0], -1), t, o); }, {logits});
   }
+}
+
+TEST_CASE("layer_norm is one tape entry, its twin several", "[twins]") {
+  const Var x(r({2, 4}), true), w(r({4}), true);
+  const std::int64_t before = Tape::current().size();
+  const Var fused = layer_norm(x, {4}, w);
+  CHECK(fused.op() == "layer_norm");
+  CHECK(Tape::current().size() == before + 1);
+  const Var composed = layer_norm_composed(x, {4}, w);
+  CHECK(Tape::current().size() > before + 5);
+  CHECK_THROWS_WITH(layer_norm(x, {3}), Catch::Contains("layer_norm") && Catch::Contains("[2, 4]"));
+  CHECK_THROWS_WITH(layer_norm(x, {4}, Var(r({3}))), Catch::Contains("weight and bias"));
 }
 
 TEST_CASE("gradcheck catches a wrong rule and reports the worst element", "[gradcheck]") {
@@ -121,4 +147,59 @@ TEST_CASE("anomaly mode names the first op producing NaN or Inf", "[anomaly]") {
     CHECK_THROWS_WITH(y.backward(), Catch::Contains("backward of sqrt"));
   }
   CHECK_FALSE(anomaly_enabled());
+}
+
+TEST_CASE("record keeps its own copy of the op name", "[record]") {
+  const Var x(r({3}), true);
+  Var y;
+  {
+    std::string name = "scale_by_" + std::to_string(3);
+    y = record(name, x.value() * 3.0, {x}, kSaveNone, [](auto& c) { c.add(0, c.dout * 3.0); });
+    name.assign("overwritten before the string dies");
+  }
+  CHECK(y.op() == "scale_by_3");
+  CHECK_THAT(Tape::current().to_string(), Catch::Contains("scale_by_3("));
+  CHECK_THAT(to_dot(y), Catch::Contains("scale_by_3"));
+  CHECK_THROWS_WITH(record("", x.value(), {x}, kSaveNone, [](auto&) {}),
+                    Catch::Contains("needs a name"));
+}
+
+namespace {
+// (sin x, cos x) as one entry: dx = dsin * cos x - dcos * sin x.
+std::vector<Var> sincos(const Var& x) {
+  return record_outputs(
+      "sincos", {sin(x.value()), cos(x.value())}, {x}, kSaveIn0,
+      [](auto& c, auto& d) { c.add(0, d[0] * cos(c.in(0)) - d[1] * sin(c.in(0))); });
+}
+}  // namespace
+
+TEST_CASE("record_outputs: an op with several outputs is one entry", "[record]") {
+  const Tensor x = r({2, 3});
+  const std::vector<Var> both = sincos(Var(x));
+  CHECK(allclose(both[0].value(), sin(x)));
+  CHECK(allclose(both[1].value(), cos(x)));
+  CHECK(both[1].shape() == Shape{2, 3});
+
+  const Var v(x, true);
+  const std::vector<Var> out = sincos(v);
+  const std::string tape = Tape::current().to_string();
+  std::size_t entries = 0;
+  for (std::size_t at = tape.find("sincos("); at != std::string::npos;
+       at = tape.find("sincos(", at + 1))
+    ++entries;
+  CHECK(entries == 1);
+
+  // Both outputs used, and only one (the other's gradient is zero), at first and second order.
+  for (const GradcheckFn& f : std::vector<GradcheckFn>{[](V in) {
+                                                         const auto sc = sincos(in[0]);
+                                                         return sc[0] * sc[1] + sc[1] * 2.0;
+                                                       },
+                                                       [](V in) { return sincos(in[0])[1]; }}) {
+    const GradcheckResult first = gradcheck(f, {x}), second = gradgradcheck(f, {x});
+    INFO(first.report() << "\n" << second.report());
+    CHECK(first.ok);
+    CHECK(second.ok);
+  }
+  CHECK_THROWS_WITH(record_outputs("mixed", {x, ids({1, 2})}, {v}, kSaveNone, [](auto&, auto&) {}),
+                    Catch::Contains("mixed") && Catch::Contains("one dtype"));
 }

@@ -214,3 +214,20 @@ TEST_CASE("LayerNorm agrees with PyTorch", "[fixtures]") {
     }
   }
 }
+
+TEST_CASE("layer_norm_composed (the fused op's twin) agrees with PyTorch", "[fixtures]") {
+  for (const char* name : {"layer_norm_1d", "layer_norm_2d"}) {
+    INFO(name);
+    const Fixture fx = load_fixture(name);
+    const Var x(fx.t.at("x"), true), w(fx.t.at("weight"), true), b(fx.t.at("bias"), true);
+    const Var y = layer_norm_composed(x, fx.config.at("normalized_shape").get<Shape>(), w, b,
+                                      fx.config.at("eps").get<double>());
+    sum(y * Var(fx.t.at("proj"))).backward();
+    Agreement a;
+    a.compare("y", y.value(), fx.t.at("y"));
+    a.compare("grad.x", x.grad(), fx.t.at("grad.x"));
+    a.compare("grad.weight", w.grad(), fx.t.at("grad.weight"));
+    a.compare("grad.bias", b.grad(), fx.t.at("grad.bias"));
+    CHECK(a.worst < 1e-10);
+  }
+}

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 #include <wengert/tensor.hpp>
 
 namespace wengert {
@@ -25,7 +26,7 @@ class DetectAnomaly {
 
 namespace detail {
 // Called by record() and BackwardCtx::add() when anomaly mode is on.
-void check_forward(const char* op, std::int64_t index, const Tensor& value);
+void check_forward(std::string_view op, std::int64_t index, const Tensor& value);
 void check_backward(const Node& node, std::size_t input, const Tensor& grad);
 }  // namespace detail
 

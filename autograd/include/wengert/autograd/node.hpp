@@ -1,8 +1,8 @@
 // Node: one value of the Wengert list and, when an op computed it with grad mode on and some
 // input requiring a gradient, the tape entry that produced it: op name, input edges, saved
-// tensors and the backward rule. Every entry has exactly one output (multi-output ops such as
-// split are compositions of single-output ones), so the entry lives inside its output's node:
-// it is freed exactly when nothing can reach that output any more.
+// tensors and the backward rule. Every entry has exactly one output value, so the entry lives
+// inside its output's node: it is freed exactly when nothing can reach that output any more. An
+// op with several outputs (record_outputs below) packs them into that one value.
 //
 // Writing an op: compute the value with tensor kernels, then call record() with the inputs, which
 // of them the backward reads (`saves`), and the backward rule, right below the forward:
@@ -35,7 +35,6 @@ namespace detail {
 struct Sweep;
 }
 using BackwardFn = std::function<void(BackwardCtx&)>;
-using GradHook = std::function<Tensor(const Tensor&)>;  // see hooks.hpp
 
 // An input of an entry (PyTorch's edge): the input's node and its storage version when recorded.
 struct Edge {
@@ -89,6 +88,8 @@ struct SavedTensor {
 
 // Which of an entry's own inputs and output its backward reads: checked at backward time against
 // in-place writes (storage version counter), and counted in the tape's "saved bytes".
+// Bit i stands for input i (inputs past kSavableInputs cannot be read back), the top bit for the
+// output.
 enum Saves : std::uint8_t {
   kSaveNone = 0,
   kSaveIn0 = 1 << 0,
@@ -96,6 +97,10 @@ enum Saves : std::uint8_t {
   kSaveIn2 = 1 << 2,
   kSaveOut = 1 << 7,
 };
+inline constexpr std::size_t kSavableInputs = 7;
+inline bool saves_input(std::uint8_t saves, std::size_t i) {
+  return i < kSavableInputs && (saves & (1u << i)) != 0;
+}
 
 struct Node {
   Tensor value;
@@ -104,24 +109,25 @@ struct Node {
   std::string name;
   bool requires_grad = false;
 
-  // --- the tape entry (op == nullptr for a leaf or a constant) ---
-  const char* op = nullptr;
-  bool released = false;        // swept by a backward without retain_graph: inputs and saved freed
-  bool differentiable = false;  // the rule also runs on Var (GraphCtx): create_graph may sweep it
-  std::uint8_t saves = kSaveNone;
-  std::uint32_t tape_id = 0;  // the recording thread's tape
-  std::int64_t index = -1;    // position in recording order on that tape
-  std::uint64_t out_version = 0;
+  // --- the tape entry (op empty for a leaf or a constant) ---
+  std::string op;
   Edges inputs;
+  std::uint8_t saves = kSaveNone;  // which inputs and the output the rule reads
+  std::uint64_t out_version = 0;   // the output's storage version when recorded
   std::vector<SavedTensor> saved;
-  BackwardFn backward;
+  BackwardFn backward;          // the rule; null once released
+  bool differentiable = false;  // the rule also runs on Var (GraphCtx): create_graph may sweep it
+  std::uint32_t tape_id = 0;    // the recording thread's tape
+  std::int64_t index = -1;      // position in recording order on that tape
 
-  // --- used by the engine during a sweep, and opt-in extras ---
-  Tensor pending;              // gradient arriving from consumers, summed over edges
-  bool pending_owned = false;  // `pending` is a buffer the sweep allocated (may add in place)
-  std::vector<GradHook> hooks;
+  // --- where the engine and the hooks keep their state about this node (backward.cpp, hooks.cpp)
+  std::uint64_t sweep = 0;  // the last sweep that gave it a gradient ...
+  std::uint32_t slot = 0;   // ... and where that sweep keeps the gradient
+  bool has_hooks = false;
 
-  bool is_leaf() const { return op == nullptr; }
+  bool is_leaf() const { return op.empty(); }
+  // Swept by a backward without retain_graph: inputs, saved tensors and rule freed.
+  bool released() const { return !is_leaf() && !backward; }
   Node() = default;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -199,49 +205,77 @@ class GraphCtx {
 };
 
 namespace detail {
-Var record_entry(const char* op, Tensor value,
+Var record_entry(std::string_view op, Tensor value,
                  std::span<const std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
                  BackwardFn backward, std::vector<Tensor> saved, bool differentiable);
 std::vector<std::reference_wrapper<const Var>> refs(std::span<const Var> inputs);
-
-// A rule written once for both contexts, called with the one the sweep needs.
-template <class Rule>
-BackwardFn twice_callable(Rule rule) {
-  return [rule = std::move(rule)](BackwardCtx& c) mutable {
-    if (GraphCtx* g = c.graph())
-      rule(*g);
-    else
-      rule(c);
-  };
-}
+// record_outputs: the outputs flattened into one value, and views of it (or of its gradient).
+Tensor pack(std::string_view op, const std::vector<Tensor>& outputs);
+std::vector<Tensor> unpack(const Tensor& packed, const std::vector<Shape>& shapes);
+std::vector<Var> unpack(const Var& packed, const std::vector<Shape>& shapes);
 }  // namespace detail
 
 template <class Rule>
 concept DifferentiableRule =
     std::invocable<Rule&, BackwardCtx&> && std::invocable<Rule&, GraphCtx&>;
 
+namespace detail {
+// A rule written once for both contexts is called with the one the sweep needs; a rule on
+// BackwardCtx only is first-order.
+template <class Rule>
+BackwardFn backward_fn(Rule rule) {
+  if constexpr (DifferentiableRule<Rule>) {
+    return [rule = std::move(rule)](BackwardCtx& c) mutable {
+      if (GraphCtx* g = c.graph())
+        rule(*g);
+      else
+        rule(c);
+    };
+  } else {
+    return BackwardFn(std::move(rule));
+  }
+}
+}  // namespace detail
+
 // Records one tape entry on this thread's tape and returns its output. When grad mode is off or
-// no input requires a gradient, nothing is recorded and the result is a constant. `op` must be a
-// string literal (or otherwise outlive the graph). See "Writing your own op" in README.md.
-Var record(const char* op, Tensor value,
-           std::initializer_list<std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
-           BackwardFn backward, std::vector<Tensor> saved = {});
-Var record(const char* op, Tensor value, std::span<const Var> inputs, std::uint8_t saves,
-           BackwardFn backward, std::vector<Tensor> saved = {});
-// The same with a rule written once for Tensors and Vars (`[](auto& c) {...}`): differentiable
-// again under create_graph.
-template <DifferentiableRule Rule>
-Var record(const char* op, Tensor value,
+// no input requires a gradient, nothing is recorded and the result is a constant. The entry keeps
+// its own copy of the name `op`. The rule is either generic, [](auto& c) {...}, written once for
+// Tensors and Vars and so differentiable again under create_graph, or [](BackwardCtx& c) {...},
+// first order only. See "Writing your own op" in README.md.
+template <class Rule>
+Var record(std::string_view op, Tensor value,
            std::initializer_list<std::reference_wrapper<const Var>> inputs, std::uint8_t saves,
            Rule rule, std::vector<Tensor> saved = {}) {
   return detail::record_entry(op, std::move(value), {inputs.begin(), inputs.size()}, saves,
-                              detail::twice_callable(std::move(rule)), std::move(saved), true);
+                              detail::backward_fn(std::move(rule)), std::move(saved),
+                              DifferentiableRule<Rule>);
 }
-template <DifferentiableRule Rule>
-Var record(const char* op, Tensor value, std::span<const Var> inputs, std::uint8_t saves, Rule rule,
-           std::vector<Tensor> saved = {}) {
+template <class Rule>
+Var record(std::string_view op, Tensor value, std::span<const Var> inputs, std::uint8_t saves,
+           Rule rule, std::vector<Tensor> saved = {}) {
   return detail::record_entry(op, std::move(value), detail::refs(inputs), saves,
-                              detail::twice_callable(std::move(rule)), std::move(saved), true);
+                              detail::backward_fn(std::move(rule)), std::move(saved),
+                              DifferentiableRule<Rule>);
+}
+
+// An op with several outputs as one entry. The outputs (floating, one dtype) are packed into the
+// entry's single value and each returned Var is a view of it, so the entry's rule sees all their
+// gradients at once: it is called as rule(c, douts), douts[k] shaped like outputs[k] (zeros for
+// an output that no gradient reached). The rule must be generic ([](auto& c, auto& douts)); c.out()
+// is the packed value.
+template <class Rule>
+std::vector<Var> record_outputs(std::string_view op, std::vector<Tensor> outputs,
+                                std::initializer_list<std::reference_wrapper<const Var>> inputs,
+                                std::uint8_t saves, Rule rule, std::vector<Tensor> saved = {}) {
+  std::vector<Shape> shapes;
+  for (const Tensor& t : outputs) shapes.push_back(t.shape());
+  auto unpacking = [rule = std::move(rule), shapes](auto& c) mutable {
+    auto douts = detail::unpack(c.dout, shapes);
+    rule(c, douts);
+  };
+  const Var packed =
+      record(op, detail::pack(op, outputs), inputs, saves, std::move(unpacking), std::move(saved));
+  return detail::unpack(packed, shapes);
 }
 
 }  // namespace wengert

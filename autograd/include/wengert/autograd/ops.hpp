@@ -96,17 +96,27 @@ Var min(const Var& x, const Axes& axes = {}, bool keepdim = false);        // (c
 Var var(const Var& x, const Axes& axes = {}, std::int64_t correction = 1, bool keepdim = false);  // (composed) sum((x - mean)^2) / (n - correction)
 Var stddev(const Var& x, const Axes& axes = {}, std::int64_t correction = 1, bool keepdim = false);  // (composed) sqrt(var); torch.std
 Var cumsum(const Var& x, std::int64_t axis);                               // (composed) x @ triu(ones) along axis
-// Like torch.max(x, dim): the values and their i64 indices (the first extremum); the gradient goes
-// to the returned index only (unlike max/min above, where ties share).
+// Like torch.max(x, dim): one entry with two outputs, the values and their i64 indices (the first
+// extremum); the gradient goes to the returned index only (unlike max/min above, where ties share).
 struct ValuesIndices {
   Var values;
   Tensor indices;
 };
-ValuesIndices max_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // (composed) gather at argmax
-ValuesIndices min_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // (composed) gather at argmin
+ValuesIndices max_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // dx = scatter_add(x.shape, axis, indices, dy)
+ValuesIndices min_with_indices(const Var& x, std::int64_t axis, bool keepdim = false);  // the same at argmin
 Var logsumexp(const Var& x, const Axes& axes = {}, bool keepdim = false);  // dx = dy * e^(x - y)              twin: log(sum(exp(x)))
 Var softmax(const Var& x, std::int64_t axis = -1);                         // dx = y * (dy - sum(dy * y, axis))  twin: exp(x - logsumexp(x))
 Var log_softmax(const Var& x, std::int64_t axis = -1);                     // dx = dy - e^y * sum(dy, axis)      twin: x - logsumexp(x)
+
+// --- normalisation (ops_norm.cpp) ---
+// torch.nn.functional.layer_norm over the trailing axes given by normalized_shape (x must end in
+// it); weight and bias [normalized_shape] may be undefined. sigma = sqrt(var + eps), var biased.
+// y = xhat * weight + bias, xhat = (x - mean) / sigma
+//   dx = (g - mean(g) - xhat * mean(g * xhat)) / sigma, g = dy * weight   dweight = dy * xhat   dbias = dy
+Var layer_norm(const Var& x, const Shape& normalized_shape, const Var& weight = {},
+               const Var& bias = {}, double eps = 1e-5);                  // fused, twin: layer_norm_composed
+Var layer_norm_composed(const Var& x, const Shape& normalized_shape, const Var& weight = {},
+                        const Var& bias = {}, double eps = 1e-5);         // (composed) mean, sub, sqrt, div
 
 // --- linear algebra and indexing (ops_linalg.cpp) ---
 // NumPy matmul: 1-d operands promoted then squeezed, batch axes broadcast (and summed in backward).

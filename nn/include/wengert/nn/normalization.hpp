@@ -1,7 +1,8 @@
 // Layer normalisation (Ba, Kiros & Hinton 2016), as torch.nn.LayerNorm: over the trailing axes
 // given by normalized_shape,
 //   y = (x - mean) / sqrt(var + eps) * weight + bias     var biased (divides by n, not n - 1)
-// weight starts at ones and bias at zeros.
+// weight starts at ones and bias at zeros. The forward is the fused autograd op layer_norm
+// (ops.hpp).
 #pragma once
 
 #include <cstdint>
@@ -9,12 +10,6 @@
 #include "module.hpp"
 
 namespace wengert::nn {
-
-// The whole forward in one function, on composed autograd ops (mean, sub, mean of squares, sqrt,
-// affine); weight and bias may be undefined (no affine part). x's trailing axes must equal
-// normalized_shape.
-Var layer_norm(const Var& x, const Shape& normalized_shape, const Var& weight, const Var& bias,
-               double eps = 1e-5);
 
 struct LayerNormOptions {
   double eps = 1e-5;
