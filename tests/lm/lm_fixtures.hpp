@@ -1,11 +1,14 @@
 // Shared helpers of the lm tests: a small slice of The Time Machine (letters only), its char
-// tokenizer and ids, tiny model/train configs, and a scratch folder removed at scope exit.
+// tokenizer and ids, tiny model/train configs, a scratch folder removed at scope exit, and
+// reading a file back.
 #pragma once
 
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 #include <wengert/lm.hpp>
@@ -66,6 +69,14 @@ struct ScratchDir {
     std::filesystem::remove_all(path, ec);
   }
 };
+
+// The whole content of a file.
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 // Bitwise equality of two float tensors' contents.
 inline bool same_bits(const wengert::Tensor& a, const wengert::Tensor& b) {

@@ -92,13 +92,6 @@ const BadFlag kTable[] = {
 };
 // clang-format on
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
 TEST_CASE("wengert-lm: every flag's invalid values fail with the expected one-line message") {
@@ -119,7 +112,7 @@ TEST_CASE("wengert-lm: every flag's invalid values fail with the expected one-li
                              row.flag + " '" + row.value + "' > /dev/null 2> " + err;
     INFO(line);
     const int status = std::system(line.c_str());
-    const std::string message = read_file(err);
+    const std::string message = lm_test::read_file(err);
     CHECK(status != 0);
     CHECK_THAT(message, Catch::StartsWith("wengert-lm: error: ") && Catch::Contains(row.expected));
     CHECK(std::count(message.begin(), message.end(), '\n') == 1);

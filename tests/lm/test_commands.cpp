@@ -26,13 +26,6 @@ std::string write_file(const std::filesystem::path& path, const std::string& tex
   return path.string();
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
 TEST_CASE("train, eval and generate commands write and use a run folder") {
@@ -47,10 +40,10 @@ TEST_CASE("train, eval and generate commands write and use a run folder") {
                         paths.checkpoint() / "trainer.json"}) {
     CHECK(std::filesystem::exists(p));
   }
-  const std::string csv = read_file(paths.csv());
+  const std::string csv = lm_test::read_file(paths.csv());
   CHECK(csv.starts_with("epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr,comm_share\n1,"));
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
-  const std::string svg = read_file(paths.svg());
+  const std::string svg = lm_test::read_file(paths.svg());
   CHECK_THAT(svg, Catch::Contains("<polyline") && Catch::Contains("validation") &&
                       Catch::EndsWith("</svg>\n"));
 
@@ -124,7 +117,7 @@ TEST_CASE("bad input gives one-line errors") {
   gen.prefix = "";
   CHECK_THROWS_WITH(run_generate(gen, out), Catch::Contains("prefix is empty"));
   const RunPaths paths{train.out};
-  std::string config = read_file(paths.config());
+  std::string config = lm_test::read_file(paths.config());
   const auto at = config.find("\"tokenizer\": \"char\"");
   REQUIRE(at != std::string::npos);
   config.replace(at, std::string("\"tokenizer\": \"char\"").size(), "\"tokenizer\": \"word\"");
@@ -143,7 +136,7 @@ TEST_CASE("the wengert-lm binary reports bad input on one line and exits non-zer
   const std::string err = (dir.path / "stderr.txt").string();
   auto run = [&](const std::string& args) {
     const int status = std::system((bin + " " + args + " > /dev/null 2> " + err).c_str());
-    return std::pair{status, read_file(err)};
+    return std::pair{status, lm_test::read_file(err)};
   };
   auto [missing, missing_err] = run("train --corpus " + (dir.path / "none.txt").string() +
                                     " --out " + (dir.path / "r").string());

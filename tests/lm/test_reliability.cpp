@@ -20,11 +20,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+// One epoch of a tiny model (hidden 8) on the first 3,000 characters, written to dir/run.
+TrainCommand tiny_run(const fs::path& dir) {
+  std::ofstream(dir / "slice.txt") << lm_test::slice(3000);
+  TrainCommand c;
+  c.config.data.corpus = (dir / "slice.txt").string();
+  c.config.model.hidden = 8;
+  c.config.train = lm_test::tiny_train(1);
+  c.out = dir / "run";
+  return c;
 }
 
 TrainCommand diverging_run(const fs::path& dir, NonFinite mode) {
@@ -69,7 +73,7 @@ TEST_CASE("on-nonfinite skip-batch skips the updates and logs nan, never saving 
   CHECK(finite_model(paths.model()));
   CHECK(finite_model(paths.checkpoint() / "model.safetensors"));
   // Every batch after the blow-up is skipped: the last epoch has no finite loss to report.
-  const std::string csv = read_file(paths.csv());
+  const std::string csv = lm_test::read_file(paths.csv());
   CHECK_THAT(csv, Contains("\n2,nan,"));
 }
 
@@ -81,12 +85,12 @@ TEST_CASE("a NaN weight stops training at the next batch; the checkpoint on disk
   trainer.set_epochs(1);
   REQUIRE(trainer.fit() == FitResult::finished);
   trainer.save_checkpoint(dir.path / "checkpoint");
-  const std::string saved = read_file(dir.path / "checkpoint" / "model.safetensors");
+  const std::string saved = lm_test::read_file(dir.path / "checkpoint" / "model.safetensors");
   trainer.model().parameters().back().value().data<float>()[0] =
       std::numeric_limits<float>::quiet_NaN();
   trainer.set_epochs(2);
   CHECK_THROWS_WITH(trainer.fit(), Contains("loss is nan in epoch 2, batch 1"));
-  CHECK(read_file(dir.path / "checkpoint" / "model.safetensors") == saved);
+  CHECK(lm_test::read_file(dir.path / "checkpoint" / "model.safetensors") == saved);
 
   // Loaders refuse a checkpoint holding NaN weights.
   trainer.save_checkpoint(dir.path / "bad");
@@ -102,19 +106,14 @@ TEST_CASE("a NaN weight stops training at the next batch; the checkpoint on disk
 
 TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in config.json") {
   lm_test::ScratchDir dir("load-bad");
-  std::ofstream(dir.path / "slice.txt") << lm_test::slice(3000);
-  TrainCommand c;
-  c.config.data.corpus = (dir.path / "slice.txt").string();
-  c.config.model.hidden = 8;
-  c.config.train = lm_test::tiny_train(1);
-  c.out = dir.path / "run";
+  TrainCommand c = tiny_run(dir.path);
   std::ostringstream out;
   REQUIRE(run_train(c, out) == 0);
   const RunPaths paths{c.out};
   REQUIRE_NOTHROW(load_trained_model(paths.dir));
 
   nn::SafetensorsFile weights = nn::load_safetensors(paths.model());
-  const std::string good = read_file(paths.model());
+  const std::string good = lm_test::read_file(paths.model());
   weights.tensors.back().second.data<float>()[0] = std::numeric_limits<float>::infinity();
   nn::save_safetensors(paths.model(), weights.tensors, weights.metadata);
   CHECK_THROWS_WITH(load_trained_model(paths.dir), Contains("NaN or Inf"));
@@ -127,7 +126,7 @@ TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in conf
   CHECK(run_eval(eval, out) == 0);
   std::ofstream(paths.model(), std::ios::binary) << good;
 
-  const std::string config = read_file(paths.config());
+  const std::string config = lm_test::read_file(paths.config());
   for (const auto& [pointer, value, message] :
        {std::tuple{"/model/hidden", nlohmann::json(std::int64_t{1} << 62),
                    "--hidden must be in [1, 65536]"},
@@ -221,7 +220,7 @@ TEST_CASE("trainer.json and state.safetensors are validated field by field on lo
   REQUIRE(trainer.fit() == FitResult::finished);
   const fs::path cp = dir.path / "checkpoint";
   trainer.save_checkpoint(cp);
-  const std::string good = read_file(cp / "trainer.json");
+  const std::string good = lm_test::read_file(cp / "trainer.json");
   const auto fresh = [&] {
     return Trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
                    data.split.val);
@@ -254,12 +253,7 @@ TEST_CASE("trainer.json and state.safetensors are validated field by field on lo
 TEST_CASE(
     "a tokenizer.json other than the model's is refused; a non-UTF-8 corpus path is an error") {
   lm_test::ScratchDir dir("fingerprint");
-  std::ofstream(dir.path / "slice.txt") << lm_test::slice(3000);
-  TrainCommand c;
-  c.config.data.corpus = (dir.path / "slice.txt").string();
-  c.config.model.hidden = 8;
-  c.config.train = lm_test::tiny_train(1);
-  c.out = dir.path / "run";
+  TrainCommand c = tiny_run(dir.path);
   std::ostringstream out;
   REQUIRE(run_train(c, out) == 0);
   const RunPaths paths{c.out};
@@ -285,7 +279,7 @@ TEST_CASE("a BPE tokenizer.json whose merges double a token 32 times is refused 
   lm_test::ScratchDir dir("bpe-doubling");
   const text::BPETokenizer small({}, {});
   small.save(dir.path / "tokenizer.json");
-  nlohmann::json j = nlohmann::json::parse(read_file(dir.path / "tokenizer.json"));
+  nlohmann::json j = nlohmann::json::parse(lm_test::read_file(dir.path / "tokenizer.json"));
   // Token 97 is the byte 'a'; merge k joins the newest token with itself: 2^32 bytes at the end.
   const std::int64_t first = 97, base = static_cast<std::int64_t>(small.vocab_size());
   j["merges"] = nlohmann::json::array({{first, first}});
@@ -341,13 +335,8 @@ TEST_CASE("generate --temperature inf never samples a reserved token") {
   // Issue 14: <pad>/<bos>/<eos> were masked with -1e300, which an infinite temperature turns
   // into 0: they were drawn as often as any character.
   lm_test::ScratchDir dir("temperature-inf");
-  std::ofstream(dir.path / "slice.txt") << lm_test::slice(3000);
-  TrainCommand c;
-  c.config.data.corpus = (dir.path / "slice.txt").string();
+  TrainCommand c = tiny_run(dir.path);
   c.config.data.reserved = "all";
-  c.config.model.hidden = 8;
-  c.config.train = lm_test::tiny_train(1);
-  c.out = dir.path / "run";
   std::ostringstream out;
   REQUIRE(run_train(c, out) == 0);
   GenerateCommand gen;
