@@ -34,6 +34,29 @@ Rows flatten_rows(const char* op, const Var& x, const Tensor& targets, const Los
   return r;
 }
 
+// The targets with ignored rows pointed at class 0 (so that gather and one_hot stay in range),
+// and a per-row weight [N] of `unit`, or 0 for an ignored row. One loop over raw data: this runs
+// on every training step, once per row.
+struct RowMask {
+  Tensor safe_targets;  // i64 [N]
+  Tensor weight;        // [N], dtype of the scores
+};
+RowMask mask_ignored(const char* op, const Rows& r, std::int64_t ignore_index, double unit,
+                     DType dtype) {
+  RowMask m{r.targets.clone(), zeros({r.n}, dtype)};
+  visit_floating(op, dtype, [&]<class T>() {
+    std::int64_t* t = m.safe_targets.data<std::int64_t>();
+    T* w = m.weight.data<T>();
+    for (std::int64_t i = 0; i < r.n; ++i) {
+      if (t[i] == ignore_index)
+        t[i] = 0;
+      else
+        w[i] = static_cast<T>(unit);
+    }
+  });
+  return m;
+}
+
 std::int64_t count_valid(const Rows& r, std::int64_t ignore_index) {
   const std::int64_t* t = r.targets.data<std::int64_t>();
   std::int64_t count = 0;
@@ -53,14 +76,7 @@ Var weighted_cross_entropy(const Var& logits, const Rows& r, const Tensor& targe
     fail("cross_entropy: weight must be a floating tensor of shape [", r.classes, "], got ",
          dtype_name(weight.dtype()), " ", shape_str(weight.shape()));
   weight = weight.to(logits.dtype());
-  Tensor safe = r.targets.clone(), valid = zeros({r.n}, logits.dtype());
-  std::int64_t* t = safe.data<std::int64_t>();
-  for (std::int64_t i = 0; i < r.n; ++i) {
-    if (t[i] == o.ignore_index)
-      t[i] = 0;
-    else
-      valid.select(0, i).fill_(1.0);
-  }
+  const auto [safe, valid] = mask_ignored("cross_entropy", r, o.ignore_index, 1.0, logits.dtype());
   const Tensor row_weight = index_select(weight, 0, safe) * valid;  // w[t_i], 0 when ignored
   const Var lp = log_softmax(reshape(logits, {r.n, r.classes}), -1);
   const Var picked = reshape(gather(lp, 1, safe.reshape({r.n, 1})), {r.n});
@@ -110,16 +126,9 @@ Var cross_entropy(const Var& logits, const Tensor& targets, const LossOptions& o
   }
   // Per-row weight of dy in dx: 0 for an ignored row, 1 / count under the mean, else 1. Ignored
   // rows read class 0 of the one-hot, then get weight 0.
-  Tensor row_weight = zeros({r.n, 1}, logits.dtype());
-  Tensor safe = r.targets.clone();
   const double unit = options.reduction == Reduction::mean ? 1.0 / static_cast<double>(count) : 1.0;
-  std::int64_t* t = safe.data<std::int64_t>();
-  for (std::int64_t i = 0; i < r.n; ++i) {
-    if (t[i] == options.ignore_index)
-      t[i] = 0;
-    else
-      row_weight.select(0, i).fill_(unit);
-  }
+  auto [safe, row_weight] =
+      mask_ignored("cross_entropy", r, options.ignore_index, unit, logits.dtype());
   const bool per_row = options.reduction == Reduction::none;
   // dx = (softmax(x) - one_hot(t)) * dy * weight; under create_graph softmax(x) is recomputed
   // from x so the gradient is differentiable again.
@@ -133,20 +142,14 @@ Var cross_entropy(const Var& logits, const Tensor& targets, const LossOptions& o
                   const auto dy = per_row ? reshape(c.dout, {n, 1}) : c.dout;
                   c.add(0, reshape((probs - target) * (dy * weight), c.in_shape(0)));
                 },
-                {exp(log_probs), safe, row_weight});
+                {exp(log_probs), safe, row_weight.reshape({r.n, 1})});
 }
 
 // loss_i = -log_probs[i, t_i], composed from gather and a constant mask over ignored rows.
 Var nll_loss(const Var& log_probs, const Tensor& targets, const LossOptions& options) {
   Rows r = flatten_rows("nll_loss", log_probs, targets, options);
-  Tensor safe = r.targets.clone();  // ignored rows read class 0, then get weight 0
-  Tensor weight = ones({r.n}, log_probs.dtype());
-  std::int64_t* t = safe.data<std::int64_t>();
-  for (std::int64_t i = 0; i < r.n; ++i)
-    if (t[i] == options.ignore_index) {
-      t[i] = 0;
-      weight.select(0, i).fill_(0.0);
-    }
+  const auto [safe, weight] =
+      mask_ignored("nll_loss", r, options.ignore_index, 1.0, log_probs.dtype());
   const std::int64_t count = count_valid(r, options.ignore_index);
   const Var picked = gather(reshape(log_probs, {r.n, r.classes}), 1, safe.reshape({r.n, 1}));
   const Var losses = -(reshape(picked, {r.n}) * Var(weight));
