@@ -40,8 +40,10 @@ Var record_entry(std::string_view op, Tensor value,
   }
   node->saved.values = saves;
   node->saved.out_version = node->value.version();
-  for (SavedTensor& s : saved) s.version = s.tensor.version();
-  node->saved.extra = std::move(saved);
+  if (!saved.empty()) {
+    for (SavedTensor& s : saved) s.version = s.tensor.version();
+    node->saved.extra = std::move(saved);
+  }
   node->backward = std::move(backward);
   tape.append(node);
   return Var(std::move(node));
