@@ -10,8 +10,8 @@
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/backward.hpp>
 #include <wengert/autograd/hooks.hpp>
-#include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
+#include <wengert/autograd/record.hpp>
 
 namespace wengert {
 
@@ -34,8 +34,8 @@ using Ready = std::pair<std::int64_t, std::size_t>;  // (tape index, slot)
 // bookkeeping once warm; a nested sweep (a hook calling backward) gets fresh ones.
 struct Buffers {
   std::vector<Slot> slots;
-  std::vector<Ready> ready;
-  std::vector<std::size_t> leaves;
+  std::vector<Ready> ready;         // max-heap of entries, highest tape index first
+  std::vector<std::size_t> leaves;  // slots of leaves
 };
 thread_local Buffers cached_buffers;
 thread_local bool cached_in_use = false;
@@ -43,14 +43,11 @@ std::atomic<std::uint32_t> next_sweep_id{1};
 }  // namespace
 
 namespace detail {
-struct Sweep {
+struct Sweep : Buffers {
   BackwardOptions options;
   bool accumulate_into_grad = true;  // backward(); grad() only reads the captured gradients
   std::uint32_t id = next_sweep_id.fetch_add(1);
   bool owns_cache = false;
-  std::vector<Slot> slots;
-  std::vector<Ready> ready;          // max-heap of entries, highest tape index first
-  std::vector<std::size_t> leaves;   // slots of leaves
   std::vector<const Node*> capture;  // grad(): the nodes whose gradient is returned
   std::vector<Var> captured;
 
@@ -58,9 +55,7 @@ struct Sweep {
     if (options.create_graph) options.retain_graph = true;  // the new graph reads swept values
     if (cached_in_use) return;
     cached_in_use = owns_cache = true;
-    std::swap(slots, cached_buffers.slots);
-    std::swap(ready, cached_buffers.ready);
-    std::swap(leaves, cached_buffers.leaves);
+    std::swap<Buffers>(*this, cached_buffers);
   }
 
   ~Sweep() {  // also on error
@@ -68,16 +63,14 @@ struct Sweep {
     slots.clear();
     ready.clear();
     leaves.clear();
-    std::swap(slots, cached_buffers.slots);
-    std::swap(ready, cached_buffers.ready);
-    std::swap(leaves, cached_buffers.leaves);
+    std::swap<Buffers>(*this, cached_buffers);
     cached_in_use = false;
   }
 
   // The slot of a node receiving its first gradient: queued for its rule, or noted as a leaf.
   Slot& open(const std::shared_ptr<Node>& node) {
-    node->sweep = id;
-    node->slot = static_cast<std::uint32_t>(slots.size());
+    node->marks.sweep = id;
+    node->marks.slot = static_cast<std::uint32_t>(slots.size());
     if (node->is_leaf()) {
       leaves.push_back(slots.size());
     } else {
@@ -88,11 +81,11 @@ struct Sweep {
   }
 
   void accumulate(const std::shared_ptr<Node>& node, Tensor g) {
-    if (node->sweep != id) {
+    if (node->marks.sweep != id) {
       open(node).grad = std::move(g);  // may alias another gradient: never written in place
       return;
     }
-    Slot& s = slots[node->slot];
+    Slot& s = slots[node->marks.slot];
     if (s.owned) {
       s.grad.add_(g);
     } else {
@@ -102,18 +95,18 @@ struct Sweep {
   }
 
   void accumulate(const std::shared_ptr<Node>& node, Var g) {
-    if (node->sweep != id) {
+    if (node->marks.sweep != id) {
       open(node).graph_grad = std::move(g);
       return;
     }
-    Slot& s = slots[node->slot];
+    Slot& s = slots[node->marks.slot];
     s.graph_grad = add(s.graph_grad, g);
   }
 
   // Once a node's gradient is complete: its hooks may replace it (under create_graph, by a
   // constant), and grad() captures it.
   void finish(Slot& s) {
-    if (s.node->has_hooks) {
+    if (s.node->marks.has_hooks) {
       Tensor replaced = run_hooks(*s.node, options.create_graph ? s.graph_grad.value() : s.grad);
       if (replaced.defined() && options.create_graph) s.graph_grad = Var(std::move(replaced));
       if (replaced.defined() && !options.create_graph) s.grad = std::move(replaced);
@@ -133,16 +126,15 @@ struct Sweep {
     };
     for (std::size_t i = 0; i < n.inputs.size(); ++i) {
       const Edge& e = n.inputs[i];
-      if (saves_input(n.saves, i) && e.node->value.version() != e.version)
+      if (saves_input(n.saved.values, i) && e.node->value.version() != e.version)
         fail_version("input " + std::to_string(i) + " " + e.node->describe(), e.version,
                      e.node->value.version());
     }
-    if ((n.saves & kSaveOut) && n.value.version() != n.out_version)
-      fail_version("its output", n.out_version, n.value.version());
-    for (std::size_t k = 0; k < n.saved.size(); ++k)
-      if (n.saved[k].tensor.version() != n.saved[k].version)
-        fail_version("saved tensor " + std::to_string(k), n.saved[k].version,
-                     n.saved[k].tensor.version());
+    if ((n.saved.values & kSaveOut) && n.value.version() != n.saved.out_version)
+      fail_version("its output", n.saved.out_version, n.value.version());
+    for (const SavedTensor& s : n.saved.extra)
+      if (s.tensor.version() != s.version)
+        fail_version("saved tensor '" + s.name + "'", s.version, s.tensor.version());
   }
 
   // d(loss)/d(root): `dout`, or 1 for a one-element root.
@@ -180,10 +172,6 @@ struct Sweep {
       if (!options.retain_graph) n.release();
       return;
     }
-    if (!n.differentiable)
-      fail("backward: ", n.describe(),
-           " has a first-order backward rule (written on Tensors only), so create_graph "
-           "cannot differentiate through it; write its rule as [](auto& c) (node.hpp)");
     const Var dout = slots[k].graph_grad;
     BackwardCtx tensors(dout.value(), n, *this);
     GraphCtx graph(dout, slots[k].node, tensors);
@@ -237,7 +225,7 @@ struct Sweep {
 
 using detail::Sweep;
 
-// --- BackwardCtx ---
+// --- BackwardCtx: the entry's values as Tensors ---
 
 namespace {
 const Tensor& input_value(const Node& n, std::size_t i) {
@@ -247,21 +235,28 @@ const Tensor& input_value(const Node& n, std::size_t i) {
 }  // namespace
 
 const Tensor& BackwardCtx::out() const {
-  check(node_.saves & kSaveOut, node_.op, " backward: reads its output without kSaveOut");
+  check(node_.saved.values & kSaveOut, node_.op, " backward: reads its output without kSaveOut");
   return node_.value;
 }
 const Tensor& BackwardCtx::in(std::size_t i) const {
-  check(saves_input(node_.saves, i), node_.op, " backward: reads input ", i, " without saving it");
+  check(saves_input(node_.saved.values, i), node_.op, " backward: reads input ", i,
+        " without saving it");
   return input_value(node_, i);
 }
 const Shape& BackwardCtx::in_shape(std::size_t i) const { return input_value(node_, i).shape(); }
 DType BackwardCtx::in_dtype(std::size_t i) const { return input_value(node_, i).dtype(); }
-const Tensor& BackwardCtx::saved(std::size_t k) const {
-  check(k < node_.saved.size(), node_.op, " backward: saved tensor ", k, " out of range");
-  return node_.saved[k].tensor;
+const Tensor& BackwardCtx::saved(std::string_view name) const {
+  for (const SavedTensor& s : node_.saved.extra)
+    if (s.name == name) return s.tensor;
+  fail(node_.op, " backward: no saved tensor named '", name, "'");
 }
 bool BackwardCtx::needs(std::size_t i) const {
   return i < node_.inputs.size() && node_.inputs[i].node->requires_grad;
+}
+void BackwardCtx::fail_first_order() const {
+  fail("backward: ", node_.describe(),
+       " has a first-order backward rule (written on Tensors only), so create_graph "
+       "cannot differentiate through it; write its rule as [](auto& c) (record.hpp)");
 }
 
 void BackwardCtx::add(std::size_t i, Tensor g) {
@@ -272,10 +267,10 @@ void BackwardCtx::add(std::size_t i, Tensor g) {
   sweep_.accumulate(input, std::move(g));
 }
 
-// --- GraphCtx ---
+// --- GraphCtx: the same entry as Vars, so the rule records ---
 
 Var GraphCtx::out() const {
-  check(self_->saves & kSaveOut, self_->op, " backward: reads its output without kSaveOut");
+  tensors_.out();  // checks that the output was saved
   return Var(self_);
 }
 Var GraphCtx::in(std::size_t i) const {

@@ -1,5 +1,5 @@
 // Gradient hooks, kept in a table beside the graph rather than in every node; the engine
-// (backward.cpp, Sweep::finish) runs them for nodes marked has_hooks.
+// (backward.cpp, Sweep::finish) runs them for nodes marked marks.has_hooks.
 #include <mutex>
 #include <unordered_map>
 #include <wengert/autograd/hooks.hpp>
@@ -18,13 +18,13 @@ void register_hook(const Var& v, GradHook hook) {
          " does not require grad, so no gradient will reach it");
   const std::lock_guard lock(table_mutex);
   table[v.node().get()].push_back(std::move(hook));
-  v.node()->has_hooks = true;
+  v.node()->marks.has_hooks = true;
 }
 
 void remove_hooks(const Var& v) {
   check(v.defined(), "remove_hooks: undefined Var");
   detail::forget_hooks(v.node().get());
-  v.node()->has_hooks = false;
+  v.node()->marks.has_hooks = false;
 }
 
 namespace detail {

@@ -1,5 +1,4 @@
 // Node lifetime: freeing the graph behind a value without recursion, and releasing an entry.
-#include <sstream>
 #include <wengert/autograd/hooks.hpp>
 #include <wengert/autograd/node.hpp>
 
@@ -35,25 +34,14 @@ void drop_inputs(Edges& inputs) {
 }  // namespace
 
 Node::~Node() {
-  if (has_hooks) detail::forget_hooks(this);
+  if (marks.has_hooks) detail::forget_hooks(this);
   drop_inputs(inputs);
 }
 
 void Node::release() {
   drop_inputs(inputs);
-  saved.clear();
+  saved.extra.clear();
   backward = nullptr;
 }
 
-std::string Node::describe() const {
-  std::ostringstream out;
-  if (!name.empty()) out << "'" << name << "' (";
-  if (is_leaf())
-    out << "leaf";
-  else
-    out << op << ", tape #" << index;
-  out << ", shape " << shape_str(value.shape());
-  if (!name.empty()) out << ")";
-  return out.str();
-}
 }  // namespace wengert

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
-#include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
+#include <wengert/autograd/record.hpp>
 
 #include "rule_ops.hpp"
 

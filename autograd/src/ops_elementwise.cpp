@@ -1,8 +1,8 @@
 // Elementwise ops: arithmetic with broadcasting, unary functions, where, maximum / minimum.
 // Each op: forward through the tensor kernel, what it saves, and its backward right below.
 // Broadcast inputs need nothing special: BackwardCtx::add sums the gradient down to their shape.
-#include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
+#include <wengert/autograd/record.hpp>
 
 #include "rule_ops.hpp"
 
@@ -145,12 +145,12 @@ Var clamp(const Var& x, double lo, double hi) {
 Var where(const Tensor& cond, const Var& a, const Var& b) {
   return record("where", where(cond, a.value(), b.value()), {a, b}, kSaveNone,
                 [](auto& c) {
-                  const Tensor& mask = c.saved(0);
+                  const Tensor& mask = c.saved("condition");
                   const auto zero = c.constant(zeros({}, rule::value_of(c.dout).dtype()));
                   if (c.needs(0)) c.add(0, where(mask, c.dout, zero));
                   if (c.needs(1)) c.add(1, where(mask, zero, c.dout));
                 },
-                {cond});
+                {{"condition", cond}});
 }
 
 namespace {

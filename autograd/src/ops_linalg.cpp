@@ -1,6 +1,6 @@
 // matmul and the indexing ops (embedding lookup is index_select on axis 0).
-#include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
+#include <wengert/autograd/record.hpp>
 
 #include "rule_ops.hpp"
 
@@ -35,27 +35,31 @@ Var matmul(const Var& a, const Var& b) {
 }
 
 Var index_select(const Var& x, std::int64_t axis, const Tensor& index) {
-  return record("index_select", index_select(x.value(), axis, index), {x}, kSaveNone,
-                [axis](auto& c) { c.add(0, index_add(c.in_shape(0), axis, c.saved(0), c.dout)); },
-                {index});
+  return record(
+      "index_select", index_select(x.value(), axis, index), {x}, kSaveNone,
+      [axis](auto& c) { c.add(0, index_add(c.in_shape(0), axis, c.saved("index"), c.dout)); },
+      {{"index", index}});
 }
 
 // y = zeros(shape), y[.., index[j], ..] += src[.., j, ..]:  dsrc = index_select(dy, axis, index)
 Var index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Var& src) {
   return record("index_add", index_add(shape, axis, index, src.value()), {src}, kSaveNone,
-                [axis](auto& c) { c.add(0, index_select(c.dout, axis, c.saved(0))); }, {index});
+                [axis](auto& c) { c.add(0, index_select(c.dout, axis, c.saved("index"))); },
+                {{"index", index}});
 }
 
 // y = zeros(shape), y[index[p] along axis] += src[p]:  dsrc = gather(dy, axis, index)
 Var scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Var& src) {
   return record("scatter_add", scatter_add(shape, axis, index, src.value()), {src}, kSaveNone,
-                [axis](auto& c) { c.add(0, gather(c.dout, axis, c.saved(0))); }, {index});
+                [axis](auto& c) { c.add(0, gather(c.dout, axis, c.saved("index"))); },
+                {{"index", index}});
 }
 
 Var gather(const Var& x, std::int64_t axis, const Tensor& index) {
-  return record("gather", gather(x.value(), axis, index), {x}, kSaveNone,
-                [axis](auto& c) { c.add(0, scatter_add(c.in_shape(0), axis, c.saved(0), c.dout)); },
-                {index});
+  return record(
+      "gather", gather(x.value(), axis, index), {x}, kSaveNone,
+      [axis](auto& c) { c.add(0, scatter_add(c.in_shape(0), axis, c.saved("index"), c.dout)); },
+      {{"index", index}});
 }
 
 }  // namespace wengert

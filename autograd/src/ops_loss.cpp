@@ -4,8 +4,8 @@
 //   Shapes: N rows (all leading axes flattened), C classes.
 #include <cmath>
 #include <limits>
-#include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
+#include <wengert/autograd/record.hpp>
 
 #include "rule_ops.hpp"
 
@@ -134,15 +134,15 @@ Var cross_entropy(const Var& logits, const Tensor& targets, const LossOptions& o
   // from x so the gradient is differentiable again.
   return record("cross_entropy", std::move(y), {logits}, kSaveIn0,
                 [per_row, n = r.n, classes = r.classes](auto& c) {
-                  const auto probs = c.saved_or(0, [&] {
+                  const auto probs = c.saved_or("probs", [&] {
                     return softmax(reshape(c.in(0), {n, classes}), -1);
                   });
-                  const Tensor& weight = c.saved(2);
-                  const Tensor target = one_hot(c.saved(1), classes, weight.dtype());
+                  const Tensor& weight = c.saved("row_weight");
+                  const Tensor target = one_hot(c.saved("targets"), classes, weight.dtype());
                   const auto dy = per_row ? reshape(c.dout, {n, 1}) : c.dout;
                   c.add(0, reshape((probs - target) * (dy * weight), c.in_shape(0)));
                 },
-                {exp(log_probs), safe, row_weight.reshape({r.n, 1})});
+                {{"probs", exp(log_probs)}, {"targets", safe}, {"row_weight", row_weight.reshape({r.n, 1})}});
 }
 
 // loss_i = -log_probs[i, t_i], composed from gather and a constant mask over ignored rows.

@@ -4,8 +4,8 @@
 // layer_norm is one fused entry: a one-pass-per-row forward and the closed-form backward;
 // layer_norm_composed is its twin from existing ops (the tests check they agree).
 #include <cmath>
-#include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
+#include <wengert/autograd/record.hpp>
 
 #include "rule_ops.hpp"
 
@@ -103,21 +103,20 @@ Var layer_norm(const Var& x, const Shape& normalized_shape, const Var& weight, c
   if (bias.defined()) inputs.push_back(bias);
   const bool has_weight = weight.defined(), has_bias = bias.defined();
   const std::size_t weight_at = 1, bias_at = has_weight ? 2 : 1;  // their input positions
-  enum : std::size_t { kXhat, kInverseSigma };
   return record("layer_norm", std::move(n.y), inputs, has_weight ? kSaveIn0 | kSaveIn1 : kSaveIn0,
                 [axes, eps, has_weight, has_bias, weight_at, bias_at](auto& c) {
                   const auto xhat =
-                      c.saved_or(kXhat, [&] { return normalized(c.in(0), axes, eps); });
+                      c.saved_or("x_hat", [&] { return normalized(c.in(0), axes, eps); });
                   const auto g = has_weight ? c.dout * c.in(weight_at) : c.dout;
                   if (c.needs(0)) {
-                    const auto rstd = c.saved_or(kInverseSigma,
+                    const auto rstd = c.saved_or("inverse_sigma",
                                                  [&] { return inverse_sigma(c.in(0), axes, eps); });
                     c.add(0, rstd * (g - mean(g, axes, true) - xhat * mean(g * xhat, axes, true)));
                   }
                   if (has_weight) c.add(weight_at, c.dout * xhat);
                   if (has_bias) c.add(bias_at, c.dout);
                 },
-                {std::move(n.xhat), std::move(n.inverse_sigma)});
+                {{"x_hat", std::move(n.xhat)}, {"inverse_sigma", std::move(n.inverse_sigma)}});
 }
 
 Var layer_norm_composed(const Var& x, const Shape& normalized_shape, const Var& weight,

@@ -1,7 +1,7 @@
 // Reductions and the softmax family. A reduced gradient dy is put back on x's shape by
 // reinserting the reduced axes as size 1 (kept_shape) and expanding (a stride-0 view, no copy).
-#include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
+#include <wengert/autograd/record.hpp>
 
 #include "rule_ops.hpp"
 
@@ -89,13 +89,12 @@ ValuesIndices pick(const Var& x, std::int64_t axis, bool keepdim, bool is_max) {
   const Tensor indices = is_max ? argmax(x.value(), ax, true) : argmin(x.value(), ax, true);
   Tensor values = gather(x.value(), ax, indices);
   if (!keepdim) values = values.squeeze(ax);
-  enum : std::size_t { kIndices };
   Var picked = record(op, std::move(values), {x}, kSaveNone,
                       [ax](auto& c) {
-                        const Tensor& at = c.saved(kIndices);
+                        const Tensor& at = c.saved("indices");
                         c.add(0, scatter_add(c.in_shape(0), ax, at, reshape(c.dout, at.shape())));
                       },
-                      {indices});
+                      {{"indices", indices}});
   return {std::move(picked), keepdim ? indices : indices.squeeze(ax)};
 }
 }  // namespace

@@ -2,8 +2,8 @@
 // it back, or write it into a zero tensor at the viewed positions (slice, select). Broadcasting
 // views (expand) need nothing: the engine's sum_to undoes them.
 #include <numeric>
-#include <wengert/autograd/node.hpp>
 #include <wengert/autograd/ops.hpp>
+#include <wengert/autograd/record.hpp>
 
 #include "rule_ops.hpp"
 

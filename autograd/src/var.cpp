@@ -75,13 +75,4 @@ const Var& Var::requires_grad_(bool on) const {
 
 Var Var::detach() const { return Var(value(), false, name()); }
 
-std::ostream& operator<<(std::ostream& out, const Var& v) {
-  if (!v.defined()) return out << "Var(undefined)";
-  out << "Var(";
-  if (!v.name().empty()) out << "'" << v.name() << "', ";
-  out << v.op() << ", " << v.value();
-  if (v.requires_grad()) out << ", requires_grad";
-  return out << ")";
-}
-
 }  // namespace wengert

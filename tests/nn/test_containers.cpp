@@ -15,12 +15,12 @@ namespace {
 // A module with a buffer: y = x * scale + offset, where offset is a fixed, saved buffer.
 struct Shifted : Module {
   Var scale;
-  Tensor offset;
+  Var offset;
   explicit Shifted(std::int64_t n) {
     scale = register_parameter("scale", ones({n}, DType::f64));
     offset = register_buffer("offset", full({n}, 0.5, DType::f64));
   }
-  Var forward(const Var& x) const { return x * scale + Var(offset); }
+  Var forward(const Var& x) const { return x * scale + offset; }
 };
 
 std::vector<std::string> names(const std::vector<std::pair<std::string, Var>>& named) {
@@ -81,7 +81,8 @@ TEST_CASE("buffers are saved and loaded with the state_dict but never optimized"
   const auto buffers = outer.named_buffers();
   REQUIRE(buffers.size() == 1);
   CHECK(buffers[0].first == "shift.offset");
-  CHECK(buffers[0].second.shares_storage_with(inner->offset));
+  CHECK(buffers[0].second.shares_storage_with(inner->offset.value()));
+  CHECK_FALSE(inner->offset.requires_grad());
   CHECK_THAT(outer.summary(), Contains("offset  [3]  (buffer)"));
 
   // One SGD step moves the parameter, not the buffer.
@@ -89,15 +90,15 @@ TEST_CASE("buffers are saved and loaded with the state_dict but never optimized"
   SGD sgd(outer.parameters(), {.lr = 0.1});
   sum(outer.forward(x)).backward();
   sgd.step();
-  CHECK(inner->offset.to_vector<double>() == std::vector<double>{0.5, 0.5, 0.5});
+  CHECK(inner->offset.value().to_vector<double>() == std::vector<double>{0.5, 0.5, 0.5});
   CHECK(inner->scale.value().to_vector<double>() != std::vector<double>{1, 1, 1});
 
   // Saved and loaded in place; a missing buffer is an error naming it.
-  inner->offset.fill_(2.0);
+  inner->offset.mutable_value().fill_(2.0);
   save_module(dir.path / "m.safetensors", outer);
   Sequential other;
   auto other_inner = other.push_back("shift", std::make_shared<Shifted>(3));
-  const Tensor before = other_inner->offset;
+  const Tensor before = other_inner->offset.value();
   load_module(dir.path / "m.safetensors", other);
   CHECK(before.to_vector<double>() == std::vector<double>{2, 2, 2});
   CHECK(max_abs_diff(other_inner->scale.value(), inner->scale.value()) == 0.0);

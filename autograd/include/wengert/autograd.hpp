@@ -10,5 +10,7 @@
 #include "autograd/hooks.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/record.hpp"
+#include "autograd/record_outputs.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/var.hpp"

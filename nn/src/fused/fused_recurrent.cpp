@@ -208,9 +208,6 @@ ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tenso
   return r;
 }
 
-// Saved tensors of the tape entry, by position.
-enum Saved : std::size_t { kX, kH0, kC0, kWih, kWhh, kBhh, kActs, kExtra };
-
 // Gradients of the inputs; undefined when not needed.
 struct Grads {
   Tensor dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh;
@@ -223,14 +220,14 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
   const std::int64_t T_ = d.T, B = d.B, I = d.I, H = d.H, GH = d.GH;
   const TimeOrder order(d);
   const bool lstm = kind == CellKind::lstm, gru = kind == CellKind::gru;
-  const Tensor& x = ctx.saved(kX);
-  const Tensor& h0 = ctx.saved(kH0);
-  const Tensor& w_ih = ctx.saved(kWih);
-  const Tensor& w_hh = ctx.saved(kWhh);
+  const Tensor& x = ctx.saved("x");
+  const Tensor& h0 = ctx.saved("h0");
+  const Tensor& w_ih = ctx.saved("w_ih");
+  const Tensor& w_hh = ctx.saved("w_hh");
   const DType dt = w_ih.dtype();
   const T* out = ctx.out().data<T>();
-  const T* acts = gru || lstm ? ctx.saved(kActs).data<T>() : nullptr;
-  const T* extra = gru || lstm ? ctx.saved(kExtra).data<T>() : nullptr;
+  const T* acts = gru || lstm ? ctx.saved("acts").data<T>() : nullptr;
+  const T* extra = gru || lstm ? ctx.saved("extra").data<T>() : nullptr;
   dout = dout.contiguous();
   const T* dy = dout.data<T>();
 
@@ -267,7 +264,7 @@ Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_d
           k.packed_gemm(rows, H, GH, dgh_p + row * GH, GH, wp, true, dhr, H);
           break;
         case CellKind::lstm: {  // dG_t, dc_{t-1} from dh_t, dc_t;  dh_{t-1} = dG_t @ w_hh
-          const T* c_prev = s == 0 ? ctx.saved(kC0).data<T>() + b0 * H : extra + prev * H;
+          const T* c_prev = s == 0 ? ctx.saved("c0").data<T>() + b0 * H : extra + prev * H;
           k.lstm_backward(rows, H, acts + row * GH, c_prev, extra + row * H, dy + row * H, dhr,
                           dc + b0 * H, dgx_p + row * GH);
           k.packed_gemm(rows, H, GH, dgx_p + row * GH, GH, wp, false, dhr, H);
@@ -382,23 +379,20 @@ Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var&
   const DType dt = w_ih.dtype();
 
   // Contiguous values (no copy when they already are); the backward reads these back.
-  std::vector<Tensor> saved(kExtra + 1);
-  saved[kX] = x.value().contiguous();
-  saved[kH0] = h0.value().contiguous();
-  if (lstm) saved[kC0] = c0.value().contiguous();
-  saved[kWih] = w_ih.value().contiguous();
-  saved[kWhh] = w_hh.value().contiguous();
-  if (bias) saved[kBhh] = b_hh.value().contiguous();
+  const Tensor x_c = x.value().contiguous(), h0_c = h0.value().contiguous();
+  const Tensor c0_c = lstm ? c0.value().contiguous() : Tensor();
+  const Tensor w_ih_c = w_ih.value().contiguous(), w_hh_c = w_hh.value().contiguous();
   const Tensor b_ih_c = bias ? b_ih.value().contiguous() : Tensor();
+  const Tensor b_hh_c = bias ? b_hh.value().contiguous() : Tensor();
 
   auto run = [&]<class T>(std::type_identity<T>) {
-    return forward<T>(kind, d, saved[kX], saved[kH0], saved[kC0], saved[kWih], saved[kWhh], b_ih_c,
-                      saved[kBhh]);
+    return forward<T>(kind, d, x_c, h0_c, c0_c, w_ih_c, w_hh_c, b_ih_c, b_hh_c);
   };
   ForwardResult f =
       dt == DType::f32 ? run(std::type_identity<float>{}) : run(std::type_identity<double>{});
-  saved[kActs] = f.acts;
-  saved[kExtra] = f.extra;
+  std::vector<SavedTensor> saved{{"x", x_c},       {"h0", h0_c},      {"c0", c0_c},
+                                 {"w_ih", w_ih_c}, {"w_hh", w_hh_c},  {"b_hh", b_hh_c},
+                                 {"acts", f.acts}, {"extra", f.extra}};
 
   // Inputs in order x, h0, [c0], w_ih, w_hh, [b_ih, b_hh]: c0 only for lstm, biases if any.
   std::vector<Var> inputs{x, h0};

@@ -1,5 +1,6 @@
 // Module: registration of parameters and sub-modules, and the recursive walks over them
-// (names, train/eval, zero_grad, summary, state_dict load with all-or-nothing validation).
+// (names, train/eval, zero_grad, dtype conversion, summary, state_dict load with all-or-nothing
+// validation).
 #include <cxxabi.h>
 
 #include <cstdlib>
@@ -44,11 +45,12 @@ Var Module::register_parameter(std::string name, Tensor init) {
   return param;
 }
 
-Tensor Module::register_buffer(std::string name, Tensor init) {
+Var Module::register_buffer(std::string name, Tensor init) {
   check_new_name(name);
   check(init.defined(), "Module: buffer '", name, "' needs a defined tensor");
-  buffers_.emplace_back(std::move(name), init);
-  return init;
+  Var buffer(std::move(init), /*requires_grad=*/false, name);
+  buffers_.emplace_back(std::move(name), buffer);
+  return buffer;
 }
 
 void Module::add_child(std::string name, std::shared_ptr<Module> m) {
@@ -65,7 +67,7 @@ void Module::collect(const std::string& prefix,
 }
 
 void Module::collect_buffers(const std::string& prefix, NamedTensors& out) const {
-  for (const auto& [name, b] : buffers_) out.emplace_back(prefix + name, b);
+  for (const auto& [name, b] : buffers_) out.emplace_back(prefix + name, b.value());
   for (const auto& [name, m] : children_) m->collect_buffers(prefix + name + ".", out);
 }
 
@@ -90,6 +92,26 @@ std::vector<Var> Module::parameters() const {
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, m] : children_) m->train(on);
+}
+
+Module& Module::to(DType dtype) {
+  check(is_floating(dtype), "Module::to: needs a floating dtype (f32 or f64), got ",
+        dtype_name(dtype));
+  NoGradGuard no_grad;
+  // A parameter shared by two modules is met twice: converted the first time only.
+  for (const Var& p : parameters()) {
+    if (p.dtype() == dtype) continue;
+    p.mutable_value() = p.value().to(dtype);
+    if (p.grad().defined()) p.set_grad(p.grad().to(dtype));
+  }
+  convert_buffers(dtype);
+  return *this;
+}
+
+void Module::convert_buffers(DType dtype) {
+  for (const auto& [name, b] : buffers_)
+    if (is_floating(b.dtype()) && b.dtype() != dtype) b.mutable_value() = b.value().to(dtype);
+  for (const auto& [name, m] : children_) m->convert_buffers(dtype);
 }
 
 void Module::zero_grad() {

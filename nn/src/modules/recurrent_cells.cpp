@@ -66,7 +66,7 @@ CellState cell_step(CellKind kind, const Var& x, const CellState& state, const C
 
 CellModule::CellModule(CellKind kind, std::int64_t input_size, std::int64_t hidden_size,
                        Generator& gen, DType dtype)
-    : kind_(kind), input_size_(input_size), hidden_size_(hidden_size), dtype_(dtype) {
+    : kind_(kind), input_size_(input_size), hidden_size_(hidden_size) {
   check(input_size > 0 && hidden_size > 0, cell_kind_name(kind),
         " cell: sizes must be positive, got input_size = ", input_size,
         ", hidden_size = ", hidden_size);
@@ -86,7 +86,7 @@ CellState CellModule::step(const Var& x, const CellState& state) const {
         "): input must be [B, ", input_size_, "], got ", ShapePrinter{x.shape()});
   const Shape hshape{x.size(0), hidden_size_};
   const auto state_or_zeros = [&](const Var& v, const char* what) {
-    if (!v.defined()) return Var(zeros(hshape, dtype_));
+    if (!v.defined()) return Var(zeros(hshape, w_.w_ih.dtype()));
     check(v.shape() == hshape, name, "(", input_size_, ", ", hidden_size_, "): ", what, " must be ",
           ShapePrinter{hshape}, " for input ", ShapePrinter{x.shape()}, ", got ",
           ShapePrinter{v.shape()});

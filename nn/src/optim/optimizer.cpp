@@ -78,6 +78,16 @@ void Optimizer::declare_buffers(std::vector<std::string> names) {
   buffers_.assign(buffer_names_.size(), std::vector<Tensor>(params_.size()));
 }
 
+Tensor& Optimizer::buffer(std::size_t k, std::size_t i) {
+  Tensor& b = buffers_[k][i];
+  if (b.defined() && b.dtype() != params_[i].dtype())
+    fail(kind_, ": parameter ", i, " is ", dtype_name(params_[i].dtype()), " but its ",
+         buffer_names_[k], " is ", dtype_name(b.dtype()),
+         ": the module was converted with Module::to after this optimizer built its state; "
+         "create the optimizer after to()");
+  return b;
+}
+
 NamedTensors Optimizer::state() const {
   NamedTensors out;
   out.emplace_back("lr", scalar(groups_[0].lr, DType::f64));

@@ -19,8 +19,9 @@ void register_hook(const Var& v, GradHook hook);
 void remove_hooks(const Var& v);
 
 namespace detail {
-// The hooks are kept in a table beside the graph (Node::has_hooks marks a node that has some).
-// run_hooks returns the gradient as the hooks left it, or an undefined Tensor if none replaced it.
+// The hooks are kept in a table beside the graph (Node::marks.has_hooks marks a node that has
+// some). run_hooks returns the gradient as the hooks left it, or an undefined Tensor if none
+// replaced it.
 Tensor run_hooks(const Node& node, const Tensor& grad);
 void forget_hooks(const Node* node);  // called when the node dies
 }  // namespace detail

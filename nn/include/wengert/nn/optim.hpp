@@ -66,9 +66,10 @@ class Optimizer {
  protected:
   // Per-parameter buffers ("exp_avg", ...) kept by the subclasses: buffers_[k][i] for parameter i,
   // undefined until first used; the names in buffer_names_ (same order) label them in state().
-  // Step counts per parameter live in steps_.
+  // Step counts per parameter live in steps_. buffer() throws when a defined buffer's dtype is no
+  // longer its parameter's (the module was converted with Module::to after the buffer was made).
   void declare_buffers(std::vector<std::string> names);
-  Tensor& buffer(std::size_t k, std::size_t i) { return buffers_[k][i]; }
+  Tensor& buffer(std::size_t k, std::size_t i);
   // Parameters [begin, end) of params_ form group g.
   std::size_t group_begin(std::size_t g) const { return groups_[g].begin; }
   std::size_t group_end(std::size_t g) const { return groups_[g].end; }

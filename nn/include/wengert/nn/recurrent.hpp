@@ -130,7 +130,6 @@ class CellModule : public Module {
  private:
   CellKind kind_;
   std::int64_t input_size_, hidden_size_;
-  DType dtype_;
   CellWeights w_;
 };
 
@@ -195,7 +194,8 @@ class Recurrent : public Module {
   std::int64_t directions() const { return options_.bidirectional ? 2 : 1; }  // D
   const RecurrentOptions& options() const { return options_; }
   double dropout() const { return options_.dropout; }
-  DType dtype() const { return options_.dtype; }
+  // The weights' dtype: options().dtype as constructed, until Module::to converts them.
+  DType dtype() const { return layers_.front().w_ih.dtype(); }
   // Layer l's weights in direction d (0 forward, 1 reverse); b_ih, b_hh undefined when !bias.
   const CellWeights& layer(std::int64_t l, std::int64_t d = 0) const {
     return layers_.at(static_cast<std::size_t>(l * directions() + d));
