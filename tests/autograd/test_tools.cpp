@@ -164,6 +164,29 @@ TEST_CASE("record keeps its own copy of the op name", "[record]") {
                     Catch::Contains("needs a name"));
 }
 
+TEST_CASE("saved tensors are read by their name; a wrong name or an in-place write names it",
+          "[record]") {
+  const Var x(tensor({1.0, 2.0}, DType::f64), true);
+  Tensor scale = tensor({3.0, 4.0}, DType::f64);
+  // y = x * scale with scale saved under "scale"; the rule reads it back by `read_as`.
+  auto scaled = [&](std::string read_as) {
+    return record("scaled", x.value() * scale, {x}, kSaveNone,
+                  [read_as](auto& c) { c.add(0, c.dout * c.saved(read_as)); }, {{"scale", scale}});
+  };
+  sum(scaled("scale")).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3.0, 4.0});  // d sum(x s) / dx = s
+  // Under create_graph the rule reads it the same way (a constant of the new graph).
+  const Var g = grad({sum(scaled("scale"))}, {x}, {}, {.create_graph = true})[0];
+  CHECK(g.value().to_vector<double>() == std::vector<double>{3.0, 4.0});
+
+  CHECK_THROWS_WITH(sum(scaled("scales")).backward(),
+                    Catch::Contains("scaled backward") && Catch::Contains("'scales'"));
+  const Var z = sum(scaled("scale"));
+  scale.add_(1.0);
+  CHECK_THROWS_WITH(z.backward(), Catch::Contains("saved tensor 'scale'") &&
+                                      Catch::Contains("modified in place"));
+}
+
 namespace {
 // (sin x, cos x) as one entry: dx = dsin * cos x - dcos * sin x.
 std::vector<Var> sincos(const Var& x) {

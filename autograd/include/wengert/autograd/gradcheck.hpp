@@ -46,7 +46,7 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
 // Like torch.autograd.gradgradcheck: checks the second derivatives of f, i.e. that the gradient
 // f's backward rules compute under create_graph is itself correctly differentiated. The analytic
 // side is a second reverse sweep through the graph of the first; the numeric side central
-// differences of the first gradient. Every op on the way needs a differentiable rule (node.hpp).
+// differences of the first gradient. Every op on the way needs a differentiable rule (record.hpp).
 GradcheckResult gradgradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
                               const GradcheckOptions& options = {});
 

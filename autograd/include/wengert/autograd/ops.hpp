@@ -4,8 +4,8 @@
 // shape with sum_to), so no rule below mentions it. "(composed)" ops have no rule of their own:
 // they are built from the others. Hand-written rules for numerics or speed name their composed
 // twin, which the tests check they agree with. Sources: src/ops_<family>.cpp, forward and backward
-// side by side. Every rule is written once with these same ops (a generic lambda, node.hpp), so it
-// is differentiable again under create_graph: every op here has second derivatives
+// side by side. Every rule is written once with these same ops (a generic lambda, record.hpp), so
+// it is differentiable again under create_graph: every op here has second derivatives
 // (gradgradcheck table in tests/autograd/test_ops.cpp).
 #pragma once
 

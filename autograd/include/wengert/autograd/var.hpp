@@ -17,7 +17,7 @@ struct Node;
 
 struct BackwardOptions {
   // Record the sweep itself, so the gradients are differentiable Vars (second derivatives,
-  // gradient penalties). Every rule on the way must be differentiable (see node.hpp); implies
+  // gradient penalties). Every rule on the way must be differentiable (see record.hpp); implies
   // retain_graph, as the new graph reads the swept values.
   bool create_graph = false;
   // Keep the swept entries and their saved tensors, so backward can run through them again.
