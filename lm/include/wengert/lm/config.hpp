@@ -9,13 +9,14 @@
 #include <string>
 #include <string_view>
 #include <wengert/nn/recurrent.hpp>
+#include <wengert/text/batches.hpp>
 
 namespace wengert::lm {
 
-// How the token stream is cut into minibatches (d2l 9.3):
+// How the token stream is cut into minibatches (d2l 9.3; text/batches.hpp):
 //   random:     independent length-T subsequences at random offsets; the state is reset per batch;
 //   sequential: B parallel streams read left to right; the state is carried across batches.
-enum class Partition { random, sequential };
+using text::Partition;
 
 // How far gradients flow back through time (sequential partitioning; see truncation.hpp):
 //   fixed:  through the T steps of each minibatch (detach at every batch boundary);
