@@ -17,12 +17,12 @@ TEST_CASE("normalize d2l with reserved unk is d2l's Time Machine: 170,580 tokens
   DataConfig data;
   data.normalize = "d2l";
   data.reserved = "unk";
-  const std::string text = load_text(lm_test::corpus_path(), data);
+  const std::string text = load_text(wengert::testing::corpus_path(), data);
   const auto tokenizer = make_tokenizer(data, text);
   CHECK(tokenizer->vocab_size() == 28);
   CHECK(tokenizer->encode(text).size() == 170580u);
   data.normalize = "letters";  // newlines become spaces: 173,428 characters
-  CHECK(load_text(lm_test::corpus_path(), data).size() == 173428u);
+  CHECK(load_text(wengert::testing::corpus_path(), data).size() == 173428u);
 }
 
 TEST_CASE(
@@ -52,10 +52,10 @@ TEST_CASE(
 }
 
 TEST_CASE("one-stream evaluation equals the RNN composed by hand, step by step, in f64") {
-  auto data = lm_test::char_data(3000);
+  auto data = wengert::testing::char_data(3000);
   const std::int64_t V = data.tokenizer.vocab_size(), H = 8;
   Generator init(11);
-  LanguageModel model(lm_test::tiny_model(V, H), init);
+  LanguageModel model(wengert::testing::tiny_model(V, H), init);
   std::vector<std::int64_t> ids(data.split.train.begin(), data.split.train.begin() + 150);
 
   // h_t = tanh(W_ih[:, x_t] + b_ih + W_hh h_{t-1} + b_hh), logits = W_dec h_t + b_dec,
@@ -110,13 +110,13 @@ std::string write_file(const std::filesystem::path& path, const std::string& tex
 }  // namespace
 
 TEST_CASE("val-fraction 0 says there is no validation set; eval reports out-of-vocabulary") {
-  lm_test::ScratchDir dir("textopts");
+  wengert::testing::ScratchDir dir("textopts");
   TrainCommand train;
-  train.config.data.corpus = write_file(dir.path / "slice.txt", lm_test::slice(4000));
+  train.config.data.corpus = write_file(dir.path / "slice.txt", wengert::testing::slice(4000));
   train.config.data.normalize = "none";
   train.config.data.val_fraction = 0;
   train.config.model.hidden = 16;
-  train.config.train = lm_test::tiny_train(1);
+  train.config.train = wengert::testing::tiny_train(1);
   train.out = dir.path / "run";
   std::ostringstream log;
   REQUIRE(run_train(train, log) == 0);
