@@ -97,7 +97,22 @@ TEST_CASE("one-stream evaluation equals the RNN composed by hand, step by step, 
   }
   // Several streams each start from zero: a different (here: not equal) number.
   CHECK(evaluation_streams(150, 4, 7) == 4);
-  CHECK(std::abs(evaluate(model, ids, 4, 7).nll_sum - nll) > 1e-3);
+  const Evaluation four = evaluate(model, ids, 4, 7);
+  CHECK(std::abs(four.nll_sum - nll) > 1e-3);
+  // ... stream r being ids[r L, (r + 1) L] (L = 149 / 4 inputs, and one more token as target),
+  // each read alone; and the parts of a split over 3 replicas add up to the whole.
+  const std::int64_t L = 149 / 4;
+  double streams = 0;
+  for (std::int64_t r = 0; r < 4; ++r) {
+    const std::vector<std::int64_t> row(ids.begin() + r * L, ids.begin() + (r + 1) * L + 1);
+    streams += evaluate(model, row, 1, 7).nll_sum;
+  }
+  CHECK(four.tokens == 4 * L);
+  CHECK(four.nll_sum == Approx(streams).epsilon(1e-5));
+  double parts = 0;
+  for (std::int64_t part = 0; part < 3; ++part)
+    parts += evaluate(model, ids, 4, 7, {part, 3}).nll_sum;
+  CHECK(parts == Approx(four.nll_sum).epsilon(1e-6));
 }
 
 namespace {
