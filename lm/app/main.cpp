@@ -53,6 +53,28 @@ const CLI::Validator positive_real(
 const CLI::Validator non_empty(
     [](std::string& s) -> std::string { return s.empty() ? "expected a value, got ''" : ""; }, "");
 
+// A flag taking one of the names of an enum's table (config.hpp): CLI11 lists them in --help
+// and refuses any other value ("--dtype: f16 not in {f32,f64}"); `first` goes before them.
+template <class E, std::size_t N>
+CLI::IsMember one_of(const wengert::EnumName<E> (&table)[N], std::string_view first = {}) {
+  std::vector<std::string> names;
+  if (!first.empty()) names.emplace_back(first);
+  for (const wengert::EnumName<E>& entry : table) names.emplace_back(entry.name);
+  return CLI::IsMember(names);
+}
+
+// The cell kinds' table lives in nn: nn::parse_cell_kind checks the value (aliases included).
+const CLI::Validator cell_kind(
+    [](std::string& s) -> std::string {
+      try {
+        wengert::nn::parse_cell_kind(s);
+        return "";
+      } catch (const wengert::Error& e) {
+        return e.what();
+      }
+    },
+    "");
+
 // Long names of the options the user actually gave.
 std::set<std::string> given_flags(const CLI::App& app) {
   std::set<std::string> given;
@@ -94,12 +116,12 @@ int main(int argc, char** argv) {
                 "newlines included, -> one space); d2l (exactly d2l's: letters per line, "
                 "stripped, lines joined with no separator)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"none", "lower", "letters", "d2l"}));
+      ->check(one_of(kNormalizerNames));
   t->add_option("--reserved", rc.data.reserved,
                 "reserved tokens: none, unk, all (<pad> <bos> <eos> <unk>), or auto (what the "
                 "model needs: unk for char/word, none for bpe)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "none", "unk", "all"}));
+      ->check(one_of(wengert::text::kReservedTokensNames, kReservedAuto));
   t->add_option("--val-fraction", rc.data.val_fraction,
                 "fraction of tokens held out for validation (the end)")
       ->capture_default_str();
@@ -111,14 +133,14 @@ int main(int argc, char** argv) {
        "--invalid-utf8", rc.data.invalid_utf8,
        "invalid UTF-8 in the corpus: error (naming the byte offset) or replace (by U+FFFD)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"error", "replace"}));
+      ->check(one_of(kInvalidUtf8Names));
   t->add_option("--max-tokens", rc.data.max_tokens,
                 "use only the first N tokens of the corpus, as d2l's load_data_time_machine does "
                 "(10000); 0 = all")
       ->capture_default_str();
   t->add_option("--cell", cell, "recurrent cell: rnn, gru or lstm")
       ->capture_default_str()
-      ->check(CLI::IsMember({"rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}));
+      ->check(cell_kind);
   t->add_option("--hidden", rc.model.hidden, "hidden units per layer (H)")->capture_default_str();
   t->add_option("--layers", rc.model.layers, "number of recurrent layers")->capture_default_str();
   t->add_option("--dropout", rc.model.dropout, "dropout between layers and before the decoder")
@@ -127,7 +149,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--dtype", dtype, "floating type of weights and activations: f32 or f64")
       ->capture_default_str()
-      ->check(CLI::IsMember({"f32", "f64"}));
+      ->check(one_of(kFloatDTypeNames));
   t->add_option("--steps", rc.train.steps, "time steps per minibatch (T)")->capture_default_str();
   t->add_option("--batch", rc.train.batch,
                 "sequences per minibatch (B); under mpirun -np N each process takes B/N of them")
@@ -139,7 +161,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--optimizer", optimizer, "sgd or adam")
       ->capture_default_str()
-      ->check(CLI::IsMember({"sgd", "adam"}));
+      ->check(one_of(kOptimizerNames));
   t->add_option("--lr", lr, "learning rate (default: 1 for sgd, 0.002 for adam)")
       ->check(positive_real);
   t->add_option("--clip", rc.train.clip, "max global gradient norm; 0 = no clipping")
@@ -147,18 +169,18 @@ int main(int argc, char** argv) {
   t->add_option("--partition", partition,
                 "minibatches: sequential (state carried) or random (state reset)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"random", "sequential"}));
+      ->check(one_of(kPartitionNames));
   t->add_option(
        "--truncation", truncation,
        "BPTT: fixed (T steps), random (random segment lengths, mean T) or none (whole stream; "
        "one update per epoch)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"fixed", "random", "none"}));
+      ->check(one_of(kTruncationNames));
   std::string on_nonfinite = "stop";
   t->add_option("--on-nonfinite", on_nonfinite,
                 "a NaN/Inf loss or gradient norm: stop (with an error) or skip-batch")
       ->capture_default_str()
-      ->check(CLI::IsMember({"stop", "skip-batch"}));
+      ->check(one_of(kNonFiniteNames));
   t->add_flag("--unbiased", rc.train.unbiased,
               "with --truncation random: reweight gradients so the estimate is unbiased");
   t->add_option("--seed", rc.train.seed, "random seed (initialisation, batches, dropout)")

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <utility>
+#include <wengert/text/vocab.hpp>
 
 namespace wengert::lm {
 
@@ -44,15 +45,6 @@ void check_object(const nlohmann::json& in, const char* what) {
 }
 
 }  // namespace
-constexpr EnumName<Partition> kPartitionNames[] = {{Partition::random, "random"},
-                                                   {Partition::sequential, "sequential"}};
-constexpr EnumName<Truncation> kTruncationNames[] = {
-    {Truncation::fixed, "fixed"}, {Truncation::random, "random"}, {Truncation::none, "none"}};
-constexpr EnumName<OptimizerKind> kOptimizerNames[] = {{OptimizerKind::sgd, "sgd"},
-                                                       {OptimizerKind::adam, "adam"}};
-constexpr EnumName<NonFinite> kNonFiniteNames[] = {{NonFinite::stop, "stop"},
-                                                   {NonFinite::skip_batch, "skip-batch"}};
-
 Partition parse_partition(std::string_view name) {
   return parse_enum(kPartitionNames, name, "partition");
 }
@@ -91,8 +83,7 @@ void ModelConfig::validate() const {
 }
 
 DType parse_float_dtype(std::string_view name) {
-  constexpr EnumName<DType> kFloatNames[] = {{DType::f32, "f32"}, {DType::f64, "f64"}};
-  return parse_enum(kFloatNames, name, "--dtype");
+  return parse_enum(kFloatDTypeNames, name, "--dtype");
 }
 
 void TrainConfig::validate() const {
@@ -122,14 +113,13 @@ void DataConfig::validate() const {
         "--tokenizer: expected char, word, bpe or gpt2:DIR, got '", tokenizer, "'");
   check_size("--merges", merges, 0, limits::merges);
   check(merges == 0 || tokenizer == "bpe", "--merges only applies to --tokenizer bpe");
-  check(normalize == "none" || normalize == "lower" || normalize == "letters" || normalize == "d2l",
-        "--normalize: expected none, lower, letters or d2l, got '", normalize, "'");
-  check(reserved == "auto" || reserved == "none" || reserved == "unk" || reserved == "all",
-        "--reserved: expected auto, none, unk or all, got '", reserved, "'");
+  parse_enum(kNormalizerNames, normalize, "--normalize");
+  check(reserved == kReservedAuto || find_enum(text::kReservedTokensNames, reserved),
+        "--reserved: expected ", kReservedAuto, ", ", enum_names_list(text::kReservedTokensNames),
+        ", got '", reserved, "'");
   check_real("--val-fraction", val_fraction, 0, 1, true);
   check_size("--max-tokens", max_tokens, 0, limits::tokens);
-  check(invalid_utf8 == "error" || invalid_utf8 == "replace",
-        "--invalid-utf8: expected error or replace, got '", invalid_utf8, "'");
+  parse_enum(kInvalidUtf8Names, invalid_utf8, "--invalid-utf8");
 }
 
 void RunConfig::validate() const {

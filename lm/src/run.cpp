@@ -16,12 +16,6 @@ namespace wengert::lm {
 
 namespace fs = std::filesystem;
 
-constexpr EnumName<text::Normalizer> kNormalizerNames[] = {
-    {text::Normalizer::none, "none"},
-    {text::Normalizer::lowercase, "lower"},
-    {text::Normalizer::letters_only, "letters"},
-    {text::Normalizer::d2l, "d2l"}};
-
 text::Normalizer parse_normalizer(std::string_view name) {
   return parse_enum(kNormalizerNames, name, "--normalize");
 }
@@ -31,14 +25,13 @@ std::string load_text(const fs::path& corpus, const DataConfig& data) {
   check(fs::exists(corpus), "corpus ", corpus.string(), ": no such file");
   check(!fs::is_directory(corpus), "corpus ", corpus.string(), ": is a directory");
   text::CorpusOptions options;
-  options.invalid_utf8 =
-      data.invalid_utf8 == "replace" ? text::InvalidUtf8::replace : text::InvalidUtf8::error;
+  options.invalid_utf8 = parse_enum(kInvalidUtf8Names, data.invalid_utf8, "--invalid-utf8");
   options.normalizer = parse_normalizer(data.normalize);
   return text::load_corpus(corpus, options);
 }
 
 text::ReservedTokens reserved_tokens(const DataConfig& data) {
-  if (data.reserved != "auto") return text::parse_reserved_tokens(data.reserved);
+  if (data.reserved != kReservedAuto) return text::parse_reserved_tokens(data.reserved);
   // What the model needs: BPE falls back to bytes and never emits <unk>; char and word map
   // unseen symbols to <unk>. <pad>, <bos> and <eos> are never predicted by the trainer.
   return data.tokenizer == "bpe" ? text::ReservedTokens::none : text::ReservedTokens::unk;

@@ -1,5 +1,6 @@
 // The training loop: one batch (forward from the carried or a fresh state, loss, backward,
-// clip, step), one epoch (the plan, the batches, validation), and the evaluation pass.
+// clip, step), one epoch (its batches drawn by text::SequenceLoader, validation), and the
+// evaluation pass (the same loader, its windows read in order).
 // Truncation none keeps the graph of the whole stream: the losses of an epoch are summed and
 // one backward, one clip and one step run at its end (its mean loss over every token).
 #include "wengert/lm/trainer.hpp"
@@ -42,6 +43,26 @@ Var summed_nll(const Var& logits, const Tensor& targets) {
   return cross_entropy(reshape(logits, {n, logits.size(2)}), targets.reshape({n}), options);
 }
 
+// The training ids cut as `config` asks: time-major [T, B] batches, a random offset, and for
+// randomized truncation the segment lengths of RandomTruncation. The loader's own seed is unused:
+// the trainer draws each epoch from data_rng_, whose state its checkpoint holds.
+text::SequenceLoader training_batches(const TrainConfig& config, std::vector<std::int64_t> ids) {
+  config.validate();
+  text::BatchOptions options{
+      config.batch, config.steps, config.partition, 0, true, text::Layout::time_major, {}};
+  if (config.truncation == Truncation::random) {
+    options.segment_lengths = [truncation = RandomTruncation(config.steps)](Generator& gen,
+                                                                            std::int64_t left) {
+      return truncation.sample(gen, left);
+    };
+  }
+  const auto n = static_cast<std::int64_t>(ids.size());
+  check(n >= text::min_tokens(options), "corpus too short: ", n,
+        " training tokens cannot fill one batch of --batch ", config.batch, " x --steps ",
+        config.steps, " (need at least ", text::min_tokens(options), ")");
+  return text::SequenceLoader(std::move(ids), std::move(options));
+}
+
 }  // namespace
 
 double Evaluation::mean_nll() const {
@@ -67,29 +88,28 @@ Evaluation evaluate(LanguageModel& model, std::span<const std::int64_t> ids, std
   check(share.parts > 0 && share.part >= 0 && share.part < share.parts, "evaluate: part ",
         share.part, " of ", share.parts, " does not exist");
   const std::int64_t all_rows = evaluation_streams(n, batch, steps);
-  const std::int64_t row_length = (n - 1) / all_rows;
   const std::int64_t first_row = all_rows * share.part / share.parts;
   const std::int64_t rows = all_rows * (share.part + 1) / share.parts - first_row;
   if (rows == 0) return {};
+  // One epoch of the sequential loader without offset: stream r is ids[r L, (r + 1) L) with
+  // L = (n - 1) / all_rows, read in windows of `steps` and a shorter last one, so every token
+  // of the streams is predicted.
+  const text::SequenceLoader loader(
+      {ids.begin(), ids.end()},
+      {all_rows, steps, Partition::sequential, 0, false, text::Layout::time_major,
+       [steps](Generator&, std::int64_t left) { return std::min(steps, left); }});
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
   Generator unused(0);
+  const text::EpochBatches windows = loader.epoch(unused);
   nn::RecurrentState state;
   Evaluation result;
-  for (std::int64_t column = 0; column < row_length; column += steps) {
-    const std::int64_t T = std::min(steps, row_length - column);
-    std::vector<std::int64_t> inputs(static_cast<std::size_t>(T * rows)), targets(inputs.size());
-    for (std::int64_t t = 0; t < T; ++t) {
-      for (std::int64_t b = 0; b < rows; ++b) {
-        const auto at = static_cast<std::size_t>((first_row + b) * row_length + column + t);
-        inputs[static_cast<std::size_t>(t * rows + b)] = ids[at];
-        targets[static_cast<std::size_t>(t * rows + b)] = ids[at + 1];
-      }
-    }
-    auto out = model.forward(from_vector(std::move(inputs), {T, rows}), state, unused);
-    result.nll_sum += summed_nll(out.logits, from_vector(std::move(targets), {T, rows})).item();
-    result.tokens += T * rows;
+  for (std::int64_t k = 0; k < windows.num_batches(); ++k) {
+    const text::Batch window = windows.batch(k, first_row, rows);
+    auto out = model.forward(window.x, state, unused);
+    result.nll_sum += summed_nll(out.logits, window.y).item();
+    result.tokens += window.x.numel();
     state = std::move(out.state);
   }
   model.train(was_training);
@@ -101,24 +121,19 @@ Trainer::Trainer(const ModelConfig& model, const TrainConfig& train,
                  Replicas& replicas)
     : train_(train),
       replicas_(replicas),
-      train_ids_(std::move(train_ids)),
+      train_batches_(training_batches(train, std::move(train_ids))),
       val_ids_(std::move(val_ids)),
       init_rng_(train.seed),
       data_rng_(train.seed ^ data_stream),
       dropout_rng_(train.seed ^ dropout_stream) {
-  train_.validate();
   const int replicas_n = replicas_.size();
   check(train_.batch % replicas_n == 0, "--batch ", train_.batch, " does not divide among ",
         replicas_n, " processes (mpirun -np ", replicas_n,
         "): each takes an equal share of every minibatch's streams");
   local_batch_ = train_.batch / replicas_n;
   first_stream_ = replicas_.rank() * local_batch_;
-  const auto n = static_cast<std::int64_t>(train_ids_.size());
-  check(n >= min_train_tokens(train_), "corpus too short: ", n,
-        " training tokens cannot fill one batch of --batch ", train_.batch, " x --steps ",
-        train_.steps, " (need at least ", min_train_tokens(train_), ")");
-  for (const auto* ids : {&train_ids_, &val_ids_}) {
-    for (std::int64_t id : *ids) {
+  for (const std::span<const std::int64_t> ids : {this->train_ids(), this->val_ids()}) {
+    for (std::int64_t id : ids) {
       check(id >= 0 && id < model.vocab_size, "Trainer: token id ", id,
             " is outside the vocabulary [0, ", model.vocab_size, ")");
     }
@@ -154,8 +169,8 @@ std::optional<EpochStats> Trainer::run_epoch() {
     state_ = {};
     pending_loss_ = Var();
   }
-  data_rng_.set_state(position_.data_rng_at_epoch_start);  // a resumed epoch rebuilds its plan
-  const EpochPlan plan(train_ids_, train_, data_rng_);
+  data_rng_.set_state(position_.data_rng_at_epoch_start);  // a resumed epoch draws it again
+  const text::EpochBatches batches = train_batches_.epoch(data_rng_);
   model_->train();
   const auto start = std::chrono::steady_clock::now();
   const double comm_at_start = seconds_communicating();
@@ -163,26 +178,26 @@ std::optional<EpochStats> Trainer::run_epoch() {
     return position_.comm_seconds + seconds_communicating() - comm_at_start;
   };
   const std::int64_t window = train_.accumulate;
-  for (std::int64_t k = position_.batch; k < plan.num_batches(); ++k) {
+  for (std::int64_t k = position_.batch; k < batches.num_batches(); ++k) {
     // A stop falls between two updates (a checkpoint holds no half-accumulated gradient), and
     // every replica stops at the same batch when any of them was asked to.
     if (k % window == 0 && replicas_.any(stop_requested())) {
       position_.comm_seconds = comm_seconds();
       position_.seconds += seconds_since(start);
-      // Stopped before the first batch: the epoch has not begun, its plan is drawn again.
+      // Stopped before the first batch: the epoch has not begun, it is drawn again.
       if (position_.batch == 0) data_rng_.set_state(position_.data_rng_at_epoch_start);
       return std::nullopt;
     }
     if (k % window == 0) window_batches_ = 0;
-    const bool last_of_window = (k + 1) % window == 0 || k + 1 == plan.num_batches();
-    Step step = train_batch(plan, k, last_of_window);
+    const bool last_of_window = (k + 1) % window == 0 || k + 1 == batches.num_batches();
+    Step step = train_batch(batches, k, last_of_window);
     if (last_of_window && window_batches_ > 0) step.grad_norm = update(k);
     position_.batch = k + 1;
     position_.nll_sum += step.nll_sum;
     position_.tokens += step.tokens;
     position_.carried_batches += step.carried ? 1 : 0;
     if (on_batch) {
-      on_batch({position_.epoch + 1, k, plan.num_batches(), step.tokens,
+      on_batch({position_.epoch + 1, k, batches.num_batches(), step.tokens,
                 step.nll_sum / static_cast<double>(step.tokens), step.grad_norm, step.carried,
                 position_.seconds + seconds_since(start), comm_seconds()});
     }
@@ -200,9 +215,10 @@ std::optional<EpochStats> Trainer::run_epoch() {
   return finish_epoch(position_.seconds + seconds_since(start), comm_seconds());
 }
 
-Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k, bool last_of_window) {
-  const Batch batch = plan.batch(k, first_stream_, local_batch_);
-  const std::int64_t T = batch.inputs.size(0), B = train_.batch;  // B: every replica's streams
+Trainer::Step Trainer::train_batch(const text::EpochBatches& batches, std::int64_t k,
+                                   bool last_of_window) {
+  const text::Batch batch = batches.batch(k, first_stream_, local_batch_);  // [T, B / N]
+  const std::int64_t T = batch.x.size(0), B = train_.batch;  // B: every replica's streams
   // Random partitioning: every batch starts from zeros. Sequential: from the previous batch's
   // final state, already detached unless truncation is none (then the graph goes on).
   const nn::RecurrentState start =
@@ -225,8 +241,8 @@ Trainer::Step Trainer::train_batch(const EpochPlan& plan, std::int64_t k, bool l
                   (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(replicas_.rank() + 1)));
     dropout_gen = &replica_dropout;
   }
-  auto out = model_->forward(batch.inputs, start, *dropout_gen, reweight);
-  const Var nll = summed_nll(out.logits, batch.targets);
+  auto out = model_->forward(batch.x, start, *dropout_gen, reweight);
+  const Var nll = summed_nll(out.logits, batch.y);
   // The whole minibatch's loss, on every replica (so that all take the same decisions).
   const Step step{replicas_.sum(nll.item()), T * B, std::numeric_limits<double>::quiet_NaN(),
                   !start.empty()};

@@ -1,9 +1,10 @@
-// Shared by the autograd tests: random f64 inputs, contiguous or deliberately not.
+// Shared by the autograd tests: random f64 inputs, contiguous or deliberately not (in
+// wengert::testing, the namespace of every test helper; see tests/support/).
 #pragma once
 
 #include <wengert/autograd.hpp>
 
-namespace wengert::test {
+namespace wengert::testing {
 
 inline Generator& gen() {
   static Generator g(1234);
@@ -46,4 +47,4 @@ inline ValueGrad value_and_grad(const GradcheckFn& f, const std::vector<Tensor>&
   return {y.value(), grads};
 }
 
-}  // namespace wengert::test
+}  // namespace wengert::testing

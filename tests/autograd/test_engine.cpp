@@ -6,7 +6,7 @@
 #include "helpers.hpp"
 
 using namespace wengert;
-using namespace wengert::test;
+using namespace wengert::testing;
 
 TEST_CASE("backward accumulates into leaves until zero_grad", "[engine]") {
   Var x(tensor({1.0, 2.0, 3.0}, DType::f64), true, "x");

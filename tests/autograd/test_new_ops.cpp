@@ -9,7 +9,7 @@
 #include "helpers.hpp"
 
 using namespace wengert;
-using namespace wengert::test;
+using namespace wengert::testing;
 
 namespace {
 // Compares op(x) with f applied to each element.

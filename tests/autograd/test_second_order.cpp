@@ -4,7 +4,7 @@
 #include "helpers.hpp"
 
 using namespace wengert;
-using namespace wengert::test;
+using namespace wengert::testing;
 
 TEST_CASE("Hessian-vector product of sum(x^3) is 6 x v", "[second_order]") {
   const Tensor x0 = r({5}), v = r({5});

@@ -5,7 +5,7 @@
 #include "helpers.hpp"
 
 using namespace wengert;
-using namespace wengert::test;
+using namespace wengert::testing;
 
 namespace {
 using V = const std::vector<Var>&;

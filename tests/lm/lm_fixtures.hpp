@@ -1,25 +1,20 @@
 // Shared helpers of the lm tests: a small slice of The Time Machine (letters only), its char
-// tokenizer and ids, tiny model/train configs, a scratch folder removed at scope exit, and
-// reading a file back.
+// tokenizer and ids, tiny model/train configs, bitwise comparisons (support/support.hpp has the
+// scratch folder and reading a file back).
 #pragma once
 
-#include <unistd.h>
-
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 #include <wengert/lm.hpp>
 #include <wengert/text/char_tokenizer.hpp>
 #include <wengert/text/corpus.hpp>
 
-namespace lm_test {
+#include "support/support.hpp"
 
-inline std::string corpus_path() {
-  return std::string(WENGERT_SOURCE_DIR) + "/data/timemachine.txt";
-}
+namespace wengert::testing {
+
+inline std::string corpus_path() { return source_path("data/timemachine.txt").string(); }
 
 // The first `chars` characters of the letters-only Time Machine.
 inline std::string slice(std::size_t chars) {
@@ -55,29 +50,6 @@ inline wengert::lm::TrainConfig tiny_train(std::int64_t epochs = 2) {
   return t;
 }
 
-// A fresh folder under the system temp directory, removed when the object dies.
-struct ScratchDir {
-  std::filesystem::path path;
-  explicit ScratchDir(const std::string& name)
-      : path(std::filesystem::temp_directory_path() /
-             ("wengert-lm-test-" + std::to_string(::getpid()) + "-" + name)) {
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-// The whole content of a file.
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Bitwise equality of two float tensors' contents.
 inline bool same_bits(const wengert::Tensor& a, const wengert::Tensor& b) {
   if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
@@ -95,4 +67,4 @@ inline bool same_parameters(const wengert::lm::LanguageModel& a,
   return true;
 }
 
-}  // namespace lm_test
+}  // namespace wengert::testing

@@ -95,9 +95,9 @@ const BadFlag kTable[] = {
 }  // namespace
 
 TEST_CASE("wengert-lm: every flag's invalid values fail with the expected one-line message") {
-  lm_test::ScratchDir dir("bad-flags");
+  wengert::testing::ScratchDir dir("bad-flags");
   const auto corpus = dir.path / "slice.txt";
-  std::ofstream(corpus) << lm_test::slice(3000);
+  std::ofstream(corpus) << wengert::testing::slice(3000);
   const std::string err = (dir.path / "stderr.txt").string();
   for (const BadFlag& row : kTable) {
     const std::string command = row.command;
@@ -112,7 +112,7 @@ TEST_CASE("wengert-lm: every flag's invalid values fail with the expected one-li
                              row.flag + " '" + row.value + "' > /dev/null 2> " + err;
     INFO(line);
     const int status = std::system(line.c_str());
-    const std::string message = lm_test::read_file(err);
+    const std::string message = wengert::testing::read_file(err);
     CHECK(status != 0);
     CHECK_THAT(message, Catch::StartsWith("wengert-lm: error: ") && Catch::Contains(row.expected));
     CHECK(std::count(message.begin(), message.end(), '\n') == 1);

@@ -16,7 +16,7 @@ TrainCommand small_train(const std::filesystem::path& dir, const std::string& co
   TrainCommand c;
   c.config.data.corpus = corpus;
   c.config.model.hidden = 16;
-  c.config.train = lm_test::tiny_train(2);
+  c.config.train = wengert::testing::tiny_train(2);
   c.out = dir / "run";
   return c;
 }
@@ -29,8 +29,8 @@ std::string write_file(const std::filesystem::path& path, const std::string& tex
 }  // namespace
 
 TEST_CASE("train, eval and generate commands write and use a run folder") {
-  lm_test::ScratchDir dir("commands");
-  const std::string corpus = write_file(dir.path / "slice.txt", lm_test::slice(6000));
+  wengert::testing::ScratchDir dir("commands");
+  const std::string corpus = write_file(dir.path / "slice.txt", wengert::testing::slice(6000));
   TrainCommand train = small_train(dir.path, corpus);
   std::ostringstream log;
   REQUIRE(run_train(train, log) == 0);
@@ -40,10 +40,10 @@ TEST_CASE("train, eval and generate commands write and use a run folder") {
                         paths.checkpoint() / "trainer.json"}) {
     CHECK(std::filesystem::exists(p));
   }
-  const std::string csv = lm_test::read_file(paths.csv());
+  const std::string csv = wengert::testing::read_file(paths.csv());
   CHECK(csv.starts_with("epoch,train_ppl,val_ppl,seconds,tokens_per_s,lr,comm_share\n1,"));
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
-  const std::string svg = lm_test::read_file(paths.svg());
+  const std::string svg = wengert::testing::read_file(paths.svg());
   CHECK_THAT(svg, Catch::Contains("<polyline") && Catch::Contains("validation") &&
                       Catch::EndsWith("</svg>\n"));
 
@@ -79,7 +79,7 @@ TEST_CASE("train, eval and generate commands write and use a run folder") {
 }
 
 TEST_CASE("bad input gives one-line errors") {
-  lm_test::ScratchDir dir("errors");
+  wengert::testing::ScratchDir dir("errors");
   std::ostringstream out;
   TrainCommand train = small_train(dir.path, (dir.path / "missing.txt").string());
   CHECK_THROWS_WITH(run_train(train, out), Catch::Contains("no such file"));
@@ -87,14 +87,14 @@ TEST_CASE("bad input gives one-line errors") {
   train.config.data.corpus = write_file(dir.path / "short.txt", "a tiny corpus");
   CHECK_THROWS_WITH(run_train(train, out), Catch::Contains("corpus too short"));
 
-  train.config.data.corpus = write_file(dir.path / "ok.txt", lm_test::slice(3000));
+  train.config.data.corpus = write_file(dir.path / "ok.txt", wengert::testing::slice(3000));
   train.config.data.merges = 10;
   CHECK_THROWS_WITH(run_train(train, out), Catch::Contains("--merges only applies"));
   train.config.data.merges = 0;
   train.config.train.partition = Partition::random;
   train.config.train.truncation = Truncation::none;
   CHECK_THROWS_WITH(run_train(train, out), Catch::Contains("needs --partition sequential"));
-  train.config.train = lm_test::tiny_train(1);
+  train.config.train = wengert::testing::tiny_train(1);
   train.config.train.unbiased = true;
   CHECK_THROWS_WITH(run_train(train, out), Catch::Contains("--unbiased needs --truncation random"));
   train.config.train.unbiased = false;
@@ -117,7 +117,7 @@ TEST_CASE("bad input gives one-line errors") {
   gen.prefix = "";
   CHECK_THROWS_WITH(run_generate(gen, out), Catch::Contains("prefix is empty"));
   const RunPaths paths{train.out};
-  std::string config = lm_test::read_file(paths.config());
+  std::string config = wengert::testing::read_file(paths.config());
   const auto at = config.find("\"tokenizer\": \"char\"");
   REQUIRE(at != std::string::npos);
   config.replace(at, std::string("\"tokenizer\": \"char\"").size(), "\"tokenizer\": \"word\"");
@@ -131,12 +131,12 @@ TEST_CASE("bad input gives one-line errors") {
 
 #ifdef WENGERT_LM_BINARY
 TEST_CASE("the wengert-lm binary reports bad input on one line and exits non-zero") {
-  lm_test::ScratchDir dir("binary");
+  wengert::testing::ScratchDir dir("binary");
   const std::string bin = WENGERT_LM_BINARY;
   const std::string err = (dir.path / "stderr.txt").string();
   auto run = [&](const std::string& args) {
     const int status = std::system((bin + " " + args + " > /dev/null 2> " + err).c_str());
-    return std::pair{status, lm_test::read_file(err)};
+    return std::pair{status, wengert::testing::read_file(err)};
   };
   auto [missing, missing_err] = run("train --corpus " + (dir.path / "none.txt").string() +
                                     " --out " + (dir.path / "r").string());
@@ -150,7 +150,8 @@ TEST_CASE("the wengert-lm binary reports bad input on one line and exits non-zer
   CHECK(flags != 0);
   CHECK_THAT(flags_err, Catch::StartsWith("wengert-lm: error:") && Catch::Contains("excludes"));
 
-  auto [merges, merges_err] = run("train --corpus " + lm_test::corpus_path() + " --merges 5");
+  auto [merges, merges_err] =
+      run("train --corpus " + wengert::testing::corpus_path() + " --merges 5");
   CHECK(merges != 0);
   CHECK_THAT(merges_err, Catch::Contains("--merges only applies to --tokenizer bpe"));
 

@@ -22,21 +22,21 @@ namespace {
 
 // One epoch of a tiny model (hidden 8) on the first 3,000 characters, written to dir/run.
 TrainCommand tiny_run(const fs::path& dir) {
-  std::ofstream(dir / "slice.txt") << lm_test::slice(3000);
+  std::ofstream(dir / "slice.txt") << wengert::testing::slice(3000);
   TrainCommand c;
   c.config.data.corpus = (dir / "slice.txt").string();
   c.config.model.hidden = 8;
-  c.config.train = lm_test::tiny_train(1);
+  c.config.train = wengert::testing::tiny_train(1);
   c.out = dir / "run";
   return c;
 }
 
 TrainCommand diverging_run(const fs::path& dir, NonFinite mode) {
-  std::ofstream(dir / "slice.txt") << lm_test::slice(4000);
+  std::ofstream(dir / "slice.txt") << wengert::testing::slice(4000);
   TrainCommand c;
   c.config.data.corpus = (dir / "slice.txt").string();
   c.config.model.hidden = 16;
-  c.config.train = lm_test::tiny_train(2);
+  c.config.train = wengert::testing::tiny_train(2);
   c.config.train.lr = 1e38;  // the first update overflows the weights' float range
   c.config.train.on_nonfinite = mode;
   c.config.threads = 1;
@@ -54,7 +54,7 @@ bool finite_model(const fs::path& file) {
 }  // namespace
 
 TEST_CASE("a diverging run stops with an error naming epoch and batch, writing nothing") {
-  lm_test::ScratchDir dir("diverge-stop");
+  wengert::testing::ScratchDir dir("diverge-stop");
   const TrainCommand c = diverging_run(dir.path, NonFinite::stop);
   std::ostringstream out;
   CHECK_THROWS_WITH(run_train(c, out),
@@ -65,7 +65,7 @@ TEST_CASE("a diverging run stops with an error naming epoch and batch, writing n
 }
 
 TEST_CASE("on-nonfinite skip-batch skips the updates and logs nan, never saving NaN weights") {
-  lm_test::ScratchDir dir("diverge-skip");
+  wengert::testing::ScratchDir dir("diverge-skip");
   const TrainCommand c = diverging_run(dir.path, NonFinite::skip_batch);
   std::ostringstream out;
   REQUIRE(run_train(c, out) == 0);
@@ -73,29 +73,30 @@ TEST_CASE("on-nonfinite skip-batch skips the updates and logs nan, never saving 
   CHECK(finite_model(paths.model()));
   CHECK(finite_model(paths.checkpoint() / "model.safetensors"));
   // Every batch after the blow-up is skipped: the last epoch has no finite loss to report.
-  const std::string csv = lm_test::read_file(paths.csv());
+  const std::string csv = wengert::testing::read_file(paths.csv());
   CHECK_THAT(csv, Contains("\n2,nan,"));
 }
 
 TEST_CASE("a NaN weight stops training at the next batch; the checkpoint on disk is untouched") {
-  lm_test::ScratchDir dir("diverge-nan");
-  const auto data = lm_test::char_data(3000);
-  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), lm_test::tiny_train(2),
-                  data.split.train, data.split.val);
+  wengert::testing::ScratchDir dir("diverge-nan");
+  const auto data = wengert::testing::char_data(3000);
+  Trainer trainer(wengert::testing::tiny_model(data.tokenizer.vocab_size()),
+                  wengert::testing::tiny_train(2), data.split.train, data.split.val);
   trainer.set_epochs(1);
   REQUIRE(trainer.fit() == FitResult::finished);
   trainer.save_checkpoint(dir.path / "checkpoint");
-  const std::string saved = lm_test::read_file(dir.path / "checkpoint" / "model.safetensors");
+  const std::string saved =
+      wengert::testing::read_file(dir.path / "checkpoint" / "model.safetensors");
   trainer.model().parameters().back().value().data<float>()[0] =
       std::numeric_limits<float>::quiet_NaN();
   trainer.set_epochs(2);
   CHECK_THROWS_WITH(trainer.fit(), Contains("loss is nan in epoch 2, batch 1"));
-  CHECK(lm_test::read_file(dir.path / "checkpoint" / "model.safetensors") == saved);
+  CHECK(wengert::testing::read_file(dir.path / "checkpoint" / "model.safetensors") == saved);
 
   // Loaders refuse a checkpoint holding NaN weights.
   trainer.save_checkpoint(dir.path / "bad");
-  Trainer other(lm_test::tiny_model(data.tokenizer.vocab_size()), lm_test::tiny_train(2),
-                data.split.train, data.split.val);
+  Trainer other(wengert::testing::tiny_model(data.tokenizer.vocab_size()),
+                wengert::testing::tiny_train(2), data.split.train, data.split.val);
   CHECK_THROWS_WITH(other.load_checkpoint(dir.path / "bad"), Contains("NaN or Inf"));
   CHECK(other.epochs_done() == 0);
   // ... unless asked: then the NaN weight is loaded as it is.
@@ -105,7 +106,7 @@ TEST_CASE("a NaN weight stops training at the next batch; the checkpoint on disk
 }
 
 TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in config.json") {
-  lm_test::ScratchDir dir("load-bad");
+  wengert::testing::ScratchDir dir("load-bad");
   TrainCommand c = tiny_run(dir.path);
   std::ostringstream out;
   REQUIRE(run_train(c, out) == 0);
@@ -113,7 +114,7 @@ TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in conf
   REQUIRE_NOTHROW(load_trained_model(paths.dir));
 
   nn::SafetensorsFile weights = nn::load_safetensors(paths.model());
-  const std::string good = lm_test::read_file(paths.model());
+  const std::string good = wengert::testing::read_file(paths.model());
   weights.tensors.back().second.data<float>()[0] = std::numeric_limits<float>::infinity();
   nn::save_safetensors(paths.model(), weights.tensors, weights.metadata);
   CHECK_THROWS_WITH(load_trained_model(paths.dir), Contains("NaN or Inf"));
@@ -126,7 +127,7 @@ TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in conf
   CHECK(run_eval(eval, out) == 0);
   std::ofstream(paths.model(), std::ios::binary) << good;
 
-  const std::string config = lm_test::read_file(paths.config());
+  const std::string config = wengert::testing::read_file(paths.config());
   for (const auto& [pointer, value, message] :
        {std::tuple{"/model/hidden", nlohmann::json(std::int64_t{1} << 62),
                    "--hidden must be in [1, 65536]"},
@@ -151,10 +152,10 @@ TEST_CASE("load_trained_model refuses NaN weights and out-of-range sizes in conf
 }
 
 TEST_CASE("an interrupted checkpoint swap is recovered from checkpoint.tmp or checkpoint.old") {
-  lm_test::ScratchDir dir("swap");
-  const auto data = lm_test::char_data(3000);
-  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), lm_test::tiny_train(1),
-                  data.split.train, data.split.val);
+  wengert::testing::ScratchDir dir("swap");
+  const auto data = wengert::testing::char_data(3000);
+  Trainer trainer(wengert::testing::tiny_model(data.tokenizer.vocab_size()),
+                  wengert::testing::tiny_train(1), data.split.train, data.split.val);
   REQUIRE(trainer.fit() == FitResult::finished);
   const fs::path cp = dir.path / "checkpoint";
   CHECK_FALSE(recover_checkpoint(cp));  // never saved
@@ -163,11 +164,11 @@ TEST_CASE("an interrupted checkpoint swap is recovered from checkpoint.tmp or ch
     fs::path moved = cp;
     moved += suffix;
     fs::rename(cp, moved);  // as a kill between the two renames of the swap leaves it
-    Trainer resumed(lm_test::tiny_model(data.tokenizer.vocab_size()), lm_test::tiny_train(1),
-                    data.split.train, data.split.val);
+    Trainer resumed(wengert::testing::tiny_model(data.tokenizer.vocab_size()),
+                    wengert::testing::tiny_train(1), data.split.train, data.split.val);
     resumed.load_checkpoint(cp);
     CHECK(resumed.epochs_done() == 1);
-    CHECK(lm_test::same_parameters(resumed.model(), trainer.model()));
+    CHECK(wengert::testing::same_parameters(resumed.model(), trainer.model()));
     CHECK_FALSE(fs::exists(moved));
   }
   // A half-written checkpoint.tmp (no trainer.json) next to a good one is ignored and removed.
@@ -191,7 +192,7 @@ TEST_CASE("log.csv writes nan and inf explicitly") {
 }
 
 TEST_CASE("JSON nested 100,000 levels deep is refused by every reader, without a stack overflow") {
-  lm_test::ScratchDir dir("deep-json");
+  wengert::testing::ScratchDir dir("deep-json");
   const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
   // safetensors: 8-byte little-endian header length, then the header.
   std::string file(8, '\0');
@@ -212,18 +213,18 @@ TEST_CASE("JSON nested 100,000 levels deep is refused by every reader, without a
 }
 
 TEST_CASE("trainer.json and state.safetensors are validated field by field on load") {
-  lm_test::ScratchDir dir("trainer-json");
-  const auto data = lm_test::char_data(3000);
-  TrainConfig train = lm_test::tiny_train(1);
-  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
-                  data.split.val);
+  wengert::testing::ScratchDir dir("trainer-json");
+  const auto data = wengert::testing::char_data(3000);
+  TrainConfig train = wengert::testing::tiny_train(1);
+  Trainer trainer(wengert::testing::tiny_model(data.tokenizer.vocab_size()), train,
+                  data.split.train, data.split.val);
   REQUIRE(trainer.fit() == FitResult::finished);
   const fs::path cp = dir.path / "checkpoint";
   trainer.save_checkpoint(cp);
-  const std::string good = lm_test::read_file(cp / "trainer.json");
+  const std::string good = wengert::testing::read_file(cp / "trainer.json");
   const auto fresh = [&] {
-    return Trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
-                   data.split.val);
+    return Trainer(wengert::testing::tiny_model(data.tokenizer.vocab_size()), train,
+                   data.split.train, data.split.val);
   };
   for (const auto& [pointer, value, message] :
        {std::tuple{"/epoch", nlohmann::json(5), "epoch 5 but a history of 1 epochs"},
@@ -244,7 +245,7 @@ TEST_CASE("trainer.json and state.safetensors are validated field by field on lo
   // The optimizer's lr is the run's, whatever the optimizer file says.
   nn::save_safetensors(cp / "state.safetensors", {});
   train.lr = 0.25;
-  Trainer other(lm_test::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
+  Trainer other(wengert::testing::tiny_model(data.tokenizer.vocab_size()), train, data.split.train,
                 data.split.val);
   other.load_checkpoint(cp);
   CHECK(other.optimizer().lr() == 0.25);
@@ -252,13 +253,13 @@ TEST_CASE("trainer.json and state.safetensors are validated field by field on lo
 
 TEST_CASE(
     "a tokenizer.json other than the model's is refused; a non-UTF-8 corpus path is an error") {
-  lm_test::ScratchDir dir("fingerprint");
+  wengert::testing::ScratchDir dir("fingerprint");
   TrainCommand c = tiny_run(dir.path);
   std::ostringstream out;
   REQUIRE(run_train(c, out) == 0);
   const RunPaths paths{c.out};
   // Same kind, same size, other tokens: the characters of the slice, reversed in case.
-  std::string other = lm_test::slice(3000);
+  std::string other = wengert::testing::slice(3000);
   for (char& ch : other)
     ch = static_cast<char>(std::isupper(ch) ? std::tolower(ch) : std::toupper(ch));
   const auto swapped = text::CharTokenizer::train(other);
@@ -267,7 +268,7 @@ TEST_CASE(
                     Contains("not the tokenizer this model was trained with"));
 
   const fs::path bad_name = dir.path / std::string("corpus-\xff.txt");
-  std::ofstream(bad_name) << lm_test::slice(3000);
+  std::ofstream(bad_name) << wengert::testing::slice(3000);
   TrainCommand bad = c;
   bad.config.data.corpus = bad_name.string();
   bad.out = dir.path / "run2";
@@ -276,10 +277,11 @@ TEST_CASE(
 }
 
 TEST_CASE("a BPE tokenizer.json whose merges double a token 32 times is refused cheaply") {
-  lm_test::ScratchDir dir("bpe-doubling");
+  wengert::testing::ScratchDir dir("bpe-doubling");
   const text::BPETokenizer small({}, {});
   small.save(dir.path / "tokenizer.json");
-  nlohmann::json j = nlohmann::json::parse(lm_test::read_file(dir.path / "tokenizer.json"));
+  nlohmann::json j =
+      nlohmann::json::parse(wengert::testing::read_file(dir.path / "tokenizer.json"));
   // Token 97 is the byte 'a'; merge k joins the newest token with itself: 2^32 bytes at the end.
   const std::int64_t first = 97, base = static_cast<std::int64_t>(small.vocab_size());
   j["merges"] = nlohmann::json::array({{first, first}});
@@ -292,11 +294,11 @@ TEST_CASE("a BPE tokenizer.json whose merges double a token 32 times is refused 
 TEST_CASE("a carried LSTM state of the wrong shape or dtype is refused on load") {
   // Only the h states were checked: a c state of another shape (or any state of another dtype)
   // loaded and failed later, inside the first batch (seeds fuzz/corpus/checkpoint/state_*).
-  lm_test::ScratchDir dir("state-shapes");
-  const auto data = lm_test::char_data(3000);
-  ModelConfig model = lm_test::tiny_model(data.tokenizer.vocab_size(), 6);
+  wengert::testing::ScratchDir dir("state-shapes");
+  const auto data = wengert::testing::char_data(3000);
+  ModelConfig model = wengert::testing::tiny_model(data.tokenizer.vocab_size(), 6);
   model.cell = nn::CellKind::lstm;
-  const TrainConfig train = lm_test::tiny_train(1);
+  const TrainConfig train = wengert::testing::tiny_train(1);
   Trainer trainer(model, train, data.split.train, data.split.val);
   trainer.on_batch = [&](const BatchStats&) { trainer.request_stop(); };
   REQUIRE(trainer.fit() == FitResult::stopped);
@@ -334,7 +336,7 @@ TEST_CASE("a carried LSTM state of the wrong shape or dtype is refused on load")
 TEST_CASE("generate --temperature inf never samples a reserved token") {
   // Issue 14: <pad>/<bos>/<eos> were masked with -1e300, which an infinite temperature turns
   // into 0: they were drawn as often as any character.
-  lm_test::ScratchDir dir("temperature-inf");
+  wengert::testing::ScratchDir dir("temperature-inf");
   TrainCommand c = tiny_run(dir.path);
   c.config.data.reserved = "all";
   std::ostringstream out;

@@ -12,9 +12,9 @@ namespace {
 
 // A GRU with 2 layers, dropout and Adam: every piece of state a resume must restore.
 struct Setup {
-  lm_test::Data data = lm_test::char_data(6000);
+  wengert::testing::Data data = wengert::testing::char_data(6000);
   ModelConfig model() const {
-    ModelConfig m = lm_test::tiny_model(data.tokenizer.vocab_size(), 16);
+    ModelConfig m = wengert::testing::tiny_model(data.tokenizer.vocab_size(), 16);
     m.cell = nn::CellKind::gru;
     m.layers = 2;
     m.dropout = 0.2;
@@ -22,7 +22,7 @@ struct Setup {
     return m;
   }
   TrainConfig train(std::int64_t epochs, Truncation truncation = Truncation::fixed) const {
-    TrainConfig t = lm_test::tiny_train(epochs);
+    TrainConfig t = wengert::testing::tiny_train(epochs);
     t.optimizer = OptimizerKind::adam;
     t.lr = 0.01;
     t.truncation = truncation;
@@ -50,7 +50,7 @@ TEST_CASE("resuming from an epoch checkpoint continues bit for bit") {
   for (Truncation truncation : {Truncation::fixed, Truncation::random, Truncation::none}) {
     CAPTURE(truncation_name(truncation));
     Setup s;
-    lm_test::ScratchDir dir("resume-epoch");
+    wengert::testing::ScratchDir dir("resume-epoch");
     auto straight = s.trainer(2, truncation);
     straight->fit();
 
@@ -62,7 +62,7 @@ TEST_CASE("resuming from an epoch checkpoint continues bit for bit") {
     CHECK(resumed->epochs_done() == 1);
     CHECK(resumed->fit() == FitResult::finished);
 
-    CHECK(lm_test::same_parameters(straight->model(), resumed->model()));
+    CHECK(wengert::testing::same_parameters(straight->model(), resumed->model()));
     check_same_history(*straight, *resumed);
   }
 }
@@ -70,7 +70,7 @@ TEST_CASE("resuming from an epoch checkpoint continues bit for bit") {
 TEST_CASE("a stop in the middle of an epoch saves a checkpoint that resumes exactly") {
   for (Partition partition : {Partition::sequential, Partition::random}) {
     Setup s;
-    lm_test::ScratchDir dir("resume-mid");
+    wengert::testing::ScratchDir dir("resume-mid");
     TrainConfig t = s.train(2);
     t.partition = partition;
     auto straight = std::make_unique<Trainer>(s.model(), t, s.data.split.train, s.data.split.val);
@@ -94,7 +94,7 @@ TEST_CASE("a stop in the middle of an epoch saves a checkpoint that resumes exac
       resumed.load_checkpoint(dir.path / "checkpoint");
       CHECK(resumed.batch_in_epoch() == stop_after + 1);
       REQUIRE(resumed.fit() == FitResult::finished);
-      CHECK(lm_test::same_parameters(straight->model(), resumed.model()));
+      CHECK(wengert::testing::same_parameters(straight->model(), resumed.model()));
       check_same_history(*straight, resumed);
     }
   }
@@ -102,7 +102,7 @@ TEST_CASE("a stop in the middle of an epoch saves a checkpoint that resumes exac
 
 TEST_CASE("a checkpoint of another model is refused and changes nothing") {
   Setup s;
-  lm_test::ScratchDir dir("resume-bad");
+  wengert::testing::ScratchDir dir("resume-bad");
   auto gru = s.trainer(1);
   gru->fit();
   gru->save_checkpoint(dir.path / "checkpoint");
@@ -117,7 +117,7 @@ TEST_CASE("a checkpoint of another model is refused and changes nothing") {
                     Catch::Contains("different model"));
   const auto after = other.model().state_dict();
   for (std::size_t i = 0; i < after.size(); ++i)
-    CHECK(lm_test::same_bits(after[i].second, copies[i]));
+    CHECK(wengert::testing::same_bits(after[i].second, copies[i]));
   CHECK(other.epochs_done() == 0);
 
   CHECK_THROWS_WITH(other.load_checkpoint(dir.path / "nowhere"), Catch::Contains("no such folder"));

@@ -17,12 +17,12 @@ TEST_CASE("normalize d2l with reserved unk is d2l's Time Machine: 170,580 tokens
   DataConfig data;
   data.normalize = "d2l";
   data.reserved = "unk";
-  const std::string text = load_text(lm_test::corpus_path(), data);
+  const std::string text = load_text(wengert::testing::corpus_path(), data);
   const auto tokenizer = make_tokenizer(data, text);
   CHECK(tokenizer->vocab_size() == 28);
   CHECK(tokenizer->encode(text).size() == 170580u);
   data.normalize = "letters";  // newlines become spaces: 173,428 characters
-  CHECK(load_text(lm_test::corpus_path(), data).size() == 173428u);
+  CHECK(load_text(wengert::testing::corpus_path(), data).size() == 173428u);
 }
 
 TEST_CASE(
@@ -52,10 +52,10 @@ TEST_CASE(
 }
 
 TEST_CASE("one-stream evaluation equals the RNN composed by hand, step by step, in f64") {
-  auto data = lm_test::char_data(3000);
+  auto data = wengert::testing::char_data(3000);
   const std::int64_t V = data.tokenizer.vocab_size(), H = 8;
   Generator init(11);
-  LanguageModel model(lm_test::tiny_model(V, H), init);
+  LanguageModel model(wengert::testing::tiny_model(V, H), init);
   std::vector<std::int64_t> ids(data.split.train.begin(), data.split.train.begin() + 150);
 
   // h_t = tanh(W_ih[:, x_t] + b_ih + W_hh h_{t-1} + b_hh), logits = W_dec h_t + b_dec,
@@ -97,7 +97,22 @@ TEST_CASE("one-stream evaluation equals the RNN composed by hand, step by step, 
   }
   // Several streams each start from zero: a different (here: not equal) number.
   CHECK(evaluation_streams(150, 4, 7) == 4);
-  CHECK(std::abs(evaluate(model, ids, 4, 7).nll_sum - nll) > 1e-3);
+  const Evaluation four = evaluate(model, ids, 4, 7);
+  CHECK(std::abs(four.nll_sum - nll) > 1e-3);
+  // ... stream r being ids[r L, (r + 1) L] (L = 149 / 4 inputs, and one more token as target),
+  // each read alone; and the parts of a split over 3 replicas add up to the whole.
+  const std::int64_t L = 149 / 4;
+  double streams = 0;
+  for (std::int64_t r = 0; r < 4; ++r) {
+    const std::vector<std::int64_t> row(ids.begin() + r * L, ids.begin() + (r + 1) * L + 1);
+    streams += evaluate(model, row, 1, 7).nll_sum;
+  }
+  CHECK(four.tokens == 4 * L);
+  CHECK(four.nll_sum == Approx(streams).epsilon(1e-5));
+  double parts = 0;
+  for (std::int64_t part = 0; part < 3; ++part)
+    parts += evaluate(model, ids, 4, 7, {part, 3}).nll_sum;
+  CHECK(parts == Approx(four.nll_sum).epsilon(1e-6));
 }
 
 namespace {
@@ -110,13 +125,13 @@ std::string write_file(const std::filesystem::path& path, const std::string& tex
 }  // namespace
 
 TEST_CASE("val-fraction 0 says there is no validation set; eval reports out-of-vocabulary") {
-  lm_test::ScratchDir dir("textopts");
+  wengert::testing::ScratchDir dir("textopts");
   TrainCommand train;
-  train.config.data.corpus = write_file(dir.path / "slice.txt", lm_test::slice(4000));
+  train.config.data.corpus = write_file(dir.path / "slice.txt", wengert::testing::slice(4000));
   train.config.data.normalize = "none";
   train.config.data.val_fraction = 0;
   train.config.model.hidden = 16;
-  train.config.train = lm_test::tiny_train(1);
+  train.config.train = wengert::testing::tiny_train(1);
   train.out = dir.path / "run";
   std::ostringstream log;
   REQUIRE(run_train(train, log) == 0);

@@ -10,10 +10,10 @@ using namespace wengert;
 using namespace wengert::lm;
 
 TEST_CASE("a tiny RNN learns a slice of The Time Machine, then evaluates and generates") {
-  auto data = lm_test::char_data(12000);
+  auto data = wengert::testing::char_data(12000);
   const std::int64_t V = data.tokenizer.vocab_size();
-  TrainConfig train = lm_test::tiny_train(3);
-  Trainer trainer(lm_test::tiny_model(V, 32), train, data.split.train, data.split.val);
+  TrainConfig train = wengert::testing::tiny_train(3);
+  Trainer trainer(wengert::testing::tiny_model(V, 32), train, data.split.train, data.split.val);
   std::int64_t batches_seen = 0;
   trainer.on_batch = [&](const BatchStats& s) {
     ++batches_seen;
@@ -43,12 +43,12 @@ TEST_CASE("a tiny RNN learns a slice of The Time Machine, then evaluates and gen
 }
 
 TEST_CASE("sequential partitioning carries the state, random partitioning resets it") {
-  auto data = lm_test::char_data(6000, 0.0);
+  auto data = wengert::testing::char_data(6000, 0.0);
   const std::int64_t V = data.tokenizer.vocab_size();
   for (Partition partition : {Partition::sequential, Partition::random}) {
-    TrainConfig train = lm_test::tiny_train(1);
+    TrainConfig train = wengert::testing::tiny_train(1);
     train.partition = partition;
-    Trainer trainer(lm_test::tiny_model(V, 16), train, data.split.train, {});
+    Trainer trainer(wengert::testing::tiny_model(V, 16), train, data.split.train, {});
     std::vector<bool> carried;
     trainer.on_batch = [&](const BatchStats& s) { carried.push_back(s.carried_state); };
     trainer.fit();
@@ -67,14 +67,14 @@ TEST_CASE("sequential partitioning carries the state, random partitioning resets
 }
 
 TEST_CASE("truncation none sees the same forward losses as fixed and updates once per epoch") {
-  auto data = lm_test::char_data(5000, 0.0);
+  auto data = wengert::testing::char_data(5000, 0.0);
   const std::int64_t V = data.tokenizer.vocab_size();
   auto run = [&](Truncation truncation, double lr, std::vector<double>& losses) {
-    TrainConfig train = lm_test::tiny_train(1);
+    TrainConfig train = wengert::testing::tiny_train(1);
     train.truncation = truncation;
     train.lr = lr;
-    auto trainer = std::make_unique<Trainer>(lm_test::tiny_model(V, 16), train, data.split.train,
-                                             std::vector<std::int64_t>{});
+    auto trainer = std::make_unique<Trainer>(wengert::testing::tiny_model(V, 16), train,
+                                             data.split.train, std::vector<std::int64_t>{});
     trainer->on_batch = [&](const BatchStats& s) { losses.push_back(s.loss); };
     trainer->fit();
     return trainer;
@@ -89,21 +89,22 @@ TEST_CASE("truncation none sees the same forward losses as fixed and updates onc
   CHECK(none_losses == fixed_losses);
   CHECK(fixed_lr1_losses.front() == none_losses.front());  // same start
   CHECK(fixed_lr1_losses.back() < none_losses.back());     // many updates vs none yet
-  TrainConfig untrained = lm_test::tiny_train(0);
-  Trainer initial(lm_test::tiny_model(V, 16), untrained, data.split.train, {});
-  CHECK(lm_test::same_parameters(frozen->model(), initial.model()));
-  CHECK_FALSE(lm_test::same_parameters(none->model(), frozen->model()));  // one update at the end
-  CHECK_FALSE(lm_test::same_parameters(none->model(), fixed->model()));
+  TrainConfig untrained = wengert::testing::tiny_train(0);
+  Trainer initial(wengert::testing::tiny_model(V, 16), untrained, data.split.train, {});
+  CHECK(wengert::testing::same_parameters(frozen->model(), initial.model()));
+  CHECK_FALSE(
+      wengert::testing::same_parameters(none->model(), frozen->model()));  // one update at the end
+  CHECK_FALSE(wengert::testing::same_parameters(none->model(), fixed->model()));
 }
 
 TEST_CASE("random truncation draws segment lengths around T, with or without reweighting") {
-  auto data = lm_test::char_data(6000, 0.0);
+  auto data = wengert::testing::char_data(6000, 0.0);
   const std::int64_t V = data.tokenizer.vocab_size();
   for (bool unbiased : {false, true}) {
-    TrainConfig train = lm_test::tiny_train(1);
+    TrainConfig train = wengert::testing::tiny_train(1);
     train.truncation = Truncation::random;
     train.unbiased = unbiased;
-    Trainer trainer(lm_test::tiny_model(V, 16), train, data.split.train, {});
+    Trainer trainer(wengert::testing::tiny_model(V, 16), train, data.split.train, {});
     std::vector<std::int64_t> lengths;
     trainer.on_batch = [&](const BatchStats& s) {
       lengths.push_back(s.tokens / train.batch);
@@ -125,14 +126,14 @@ TEST_CASE("random truncation draws segment lengths around T, with or without rew
 TEST_CASE("scale_gradient is the identity forward and scales the gradient") {
   Var x(tensor({0.25, -1.5, 3.0}), true);
   Var y = scale_gradient(x, 2.5);
-  CHECK(lm_test::same_bits(y.value(), x.value()));
+  CHECK(wengert::testing::same_bits(y.value(), x.value()));
   sum(y * 3.0).backward();
   CHECK(x.grad().to_vector<double>() == std::vector<double>{7.5, 7.5, 7.5});
 }
 
 TEST_CASE("step-by-step reweighted forward equals the plain forward") {
   Generator gen(5);
-  ModelConfig config = lm_test::tiny_model(11, 8);
+  ModelConfig config = wengert::testing::tiny_model(11, 8);
   config.cell = nn::CellKind::lstm;
   config.layers = 2;
   LanguageModel model(config, gen);
@@ -151,10 +152,10 @@ TEST_CASE("step-by-step reweighted forward equals the plain forward") {
 TEST_CASE("accumulate 2 over half minibatches takes the steps of whole minibatches (f64)") {
   // Random partitioning draws the same shuffled subsequences whatever the batch size, so batches
   // 2w and 2w+1 of B = 4 are batch w of B = 8: the mean of their two gradients is its gradient.
-  auto data = lm_test::char_data(6000, 0.0);
-  ModelConfig m = lm_test::tiny_model(data.tokenizer.vocab_size(), 16);
+  auto data = wengert::testing::char_data(6000, 0.0);
+  ModelConfig m = wengert::testing::tiny_model(data.tokenizer.vocab_size(), 16);
   m.dtype = DType::f64;
-  TrainConfig whole = lm_test::tiny_train(1);
+  TrainConfig whole = wengert::testing::tiny_train(1);
   whole.partition = Partition::random;
   whole.batch = 8;
   TrainConfig halves = whole;
@@ -177,10 +178,11 @@ TEST_CASE("accumulate 2 over half minibatches takes the steps of whole minibatch
 }
 
 TEST_CASE("with --accumulate a stop waits for the end of the accumulation window") {
-  auto data = lm_test::char_data(5000, 0.0);
-  TrainConfig t = lm_test::tiny_train(1);
+  auto data = wengert::testing::char_data(5000, 0.0);
+  TrainConfig t = wengert::testing::tiny_train(1);
   t.accumulate = 3;
-  Trainer trainer(lm_test::tiny_model(data.tokenizer.vocab_size(), 16), t, data.split.train, {});
+  Trainer trainer(wengert::testing::tiny_model(data.tokenizer.vocab_size(), 16), t,
+                  data.split.train, {});
   trainer.on_batch = [&](const BatchStats& s) {
     if (s.batch == 3) trainer.request_stop();
   };

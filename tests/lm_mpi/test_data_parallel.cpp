@@ -48,7 +48,7 @@ void check_same(const std::vector<double>& got, const std::vector<double>& expec
 }
 
 ModelConfig model_of(std::int64_t vocab, nn::CellKind cell, DType dtype) {
-  ModelConfig m = lm_test::tiny_model(vocab, 16);
+  ModelConfig m = wengert::testing::tiny_model(vocab, 16);
   m.cell = cell;
   m.dtype = dtype;
   return m;
@@ -67,7 +67,7 @@ std::filesystem::path shared_folder(const std::string& name) {
 }  // namespace
 
 TEST_CASE("N replicas train exactly like one process: per-step losses and validation") {
-  auto data = lm_test::char_data(4000);
+  auto data = wengert::testing::char_data(4000);
   const std::int64_t V = data.tokenizer.vocab_size();
   struct Case {
     const char* name;
@@ -90,7 +90,7 @@ TEST_CASE("N replicas train exactly like one process: per-step losses and valida
   for (const Case& c : cases) {
     for (DType dtype : {DType::f64, DType::f32}) {
       INFO(c.name << ", " << dtype << ", " << world().size() << " replicas");
-      TrainConfig t = lm_test::tiny_train(2);
+      TrainConfig t = wengert::testing::tiny_train(2);
       t.partition = c.partition;
       t.truncation = c.truncation;
       t.accumulate = c.accumulate;
@@ -119,10 +119,10 @@ TEST_CASE("N replicas train exactly like one process: per-step losses and valida
 }
 
 TEST_CASE("a checkpoint does not depend on the number of replicas: resume with another N") {
-  auto data = lm_test::char_data(4000);
+  auto data = wengert::testing::char_data(4000);
   const std::int64_t V = data.tokenizer.vocab_size();
   const ModelConfig m = model_of(V, nn::CellKind::lstm, DType::f64);
-  const TrainConfig t = lm_test::tiny_train(2);
+  const TrainConfig t = wengert::testing::tiny_train(2);
   Trainer reference(m, t, data.split.train, data.split.val, one_process());
   const Record uninterrupted = train(reference);
   const std::int64_t stop_at = 5;  // stop after 5 batches of the first epoch
@@ -167,9 +167,9 @@ TEST_CASE("a checkpoint does not depend on the number of replicas: resume with a
 }
 
 TEST_CASE("a stop requested on one replica stops every replica at the same batch") {
-  auto data = lm_test::char_data(4000, 0.0);
+  auto data = wengert::testing::char_data(4000, 0.0);
   const ModelConfig m = model_of(data.tokenizer.vocab_size(), nn::CellKind::rnn_tanh, DType::f32);
-  Trainer trainer(m, lm_test::tiny_train(1), data.split.train, {}, world());
+  Trainer trainer(m, wengert::testing::tiny_train(1), data.split.train, {}, world());
   const int last = world().size() - 1;
   trainer.on_batch = [&](const BatchStats& s) {
     if (world().rank() == last && s.batch == 2) trainer.request_stop();  // one rank only
@@ -180,12 +180,12 @@ TEST_CASE("a stop requested on one replica stops every replica at the same batch
 
 TEST_CASE("a batch that does not divide among the replicas is refused, naming both") {
   if (world().size() == 1) return;
-  auto data = lm_test::char_data(4000, 0.0);
-  TrainConfig t = lm_test::tiny_train(1);
+  auto data = wengert::testing::char_data(4000, 0.0);
+  TrainConfig t = wengert::testing::tiny_train(1);
   t.batch = world().size() + 1;
   const std::string expected = "--batch " + std::to_string(t.batch) + " does not divide among " +
                                std::to_string(world().size()) + " processes";
-  CHECK_THROWS_WITH(
-      Trainer(lm_test::tiny_model(data.tokenizer.vocab_size()), t, data.split.train, {}, world()),
-      Catch::Contains(expected));
+  CHECK_THROWS_WITH(Trainer(wengert::testing::tiny_model(data.tokenizer.vocab_size()), t,
+                            data.split.train, {}, world()),
+                    Catch::Contains(expected));
 }

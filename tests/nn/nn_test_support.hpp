@@ -1,8 +1,6 @@
-// Shared helpers of the nn tests: a scratch folder, and the JSON fixtures written by
-// scripts/make_optim_fixtures.py.
+// Shared helpers of the nn tests: the JSON fixtures written by scripts/make_nn_fixtures.py and
+// scripts/make_optim_fixtures.py (support/support.hpp has the scratch folder).
 #pragma once
-
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -12,22 +10,12 @@
 #include <vector>
 #include <wengert/tensor/tensor.hpp>
 
-namespace wengert::nn::testing {
+#include "support/support.hpp"
 
-// A fresh folder under the system temp directory, removed when the object dies.
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& prefix) {
-    static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           (prefix + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+namespace wengert::testing {
 
 inline nlohmann::json load_fixture(const std::string& name) {
-  std::ifstream in(std::string(WENGERT_SOURCE_DIR) + "/tests/nn/fixtures/" + name);
+  std::ifstream in(source_path("tests/nn/fixtures/" + name));
   REQUIRE(in.good());
   return nlohmann::json::parse(in);
 }
@@ -36,4 +24,4 @@ inline Tensor make_tensor(const nlohmann::json& values, const nlohmann::json& sh
   return from_vector<double>(values.get<std::vector<double>>(), shape.get<Shape>()).to(dtype);
 }
 
-}  // namespace wengert::nn::testing
+}  // namespace wengert::testing

@@ -16,8 +16,8 @@ using Catch::Contains;
 
 namespace {
 
-struct TempDir : testing::TempDir {
-  TempDir() : testing::TempDir("wengert_test_ckpt_module_") {}
+struct TempDir : testing::ScratchDir {
+  TempDir() : testing::ScratchDir("ckpt_module") {}
 };
 
 // weight [out, in], optional bias [out]; values offset by `seed` so two instances differ.

@@ -20,14 +20,9 @@ using Catch::Contains;
 
 namespace {
 
-struct TempDir : testing::TempDir {
-  TempDir() : testing::TempDir("wengert_test_safetensors_") {}
+struct TempDir : testing::ScratchDir {
+  TempDir() : testing::ScratchDir("safetensors") {}
 };
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void write_bytes(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;
@@ -77,12 +72,12 @@ TEST_CASE("safetensors writer produces the hand-computed bytes", "[checkpoint]")
   REQUIRE(header.size() == 54);
   const std::string expected = std::string("\x38\0\0\0\0\0\0\0", 8) + header + "  " +
                                std::string("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8);
-  CHECK(read_bytes(dir.path / "a.safetensors") == expected);
+  CHECK(testing::read_file(dir.path / "a.safetensors") == expected);
 
   save_safetensors(dir.path / "m.safetensors", {{"a", tensor({1.0, -2.0})}}, {{"k", "v"}});
   const std::string with_meta =
       R"({"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
-  CHECK(read_bytes(dir.path / "m.safetensors").substr(8, 80) == with_meta + " ");
+  CHECK(testing::read_file(dir.path / "m.safetensors").substr(8, 80) == with_meta + " ");
 }
 
 TEST_CASE("safetensors reads a file written by Python struct + json", "[checkpoint]") {
@@ -160,7 +155,7 @@ TEST_CASE("safetensors rejects corrupted files, naming file, tensor and problem"
 
   // A valid file cut anywhere must throw, never crash or half-load.
   save_safetensors(p, {{"a", tensor({1.0, 2.0})}, {"b", zeros({3}, DType::f64)}});
-  const std::string whole = read_bytes(p);
+  const std::string whole = testing::read_file(p);
   for (std::size_t n = 0; n < whole.size(); ++n) {
     write_bytes(p, whole.substr(0, n));
     INFO("cut at " << n);
@@ -174,12 +169,12 @@ TEST_CASE("save_safetensors is atomic", "[checkpoint]") {
   TempDir dir;
   const fs::path p = dir.path / "model.safetensors";
   save_safetensors(p, {{"a", tensor({1.0})}});
-  const std::string before = read_bytes(p);
+  const std::string before = testing::read_file(p);
   CHECK_THROWS_WITH(save_safetensors(p, {{"a", tensor({2.0})}, {"b", Tensor()}}),
                     Contains("tensor 'b'") && Contains("undefined"));
   CHECK_THROWS_WITH(save_safetensors(p, {{"a", tensor({2.0})}, {"a", tensor({3.0})}}),
                     Contains("'a' appears twice"));
-  CHECK(read_bytes(p) == before);
+  CHECK(testing::read_file(p) == before);
   CHECK_THROWS_WITH(save_safetensors(dir.path / "no_such_dir" / "x.safetensors", {}),
                     Contains("x.safetensors") && Contains("temporary file"));
   // Overwriting works and leaves only the file itself behind: no temporaries.

@@ -74,7 +74,7 @@ TEST_CASE("ModuleList indexes, names and type-checks its modules", "[containers]
 }
 
 TEST_CASE("buffers are saved and loaded with the state_dict but never optimized", "[containers]") {
-  testing::TempDir dir("wengert_buffers_");
+  testing::ScratchDir dir("buffers");
   Sequential outer;
   auto inner = outer.push_back("shift", std::make_shared<Shifted>(3));
   CHECK(names(outer.named_parameters()) == std::vector<std::string>{"shift.scale"});

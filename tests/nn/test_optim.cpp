@@ -99,11 +99,10 @@ TEST_CASE("optimizer state resumes bit-for-bit through a safetensors file", "[op
   for (const Var& p : a) b.emplace_back(p.value().clone(), true);
   auto opt_b = make_optimizer(fixture, b);
   opt_b->set_lr(123.0);  // overwritten by the state's "lr"
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("wengert_test_optim_state_" + name + ".safetensors");
+  const testing::ScratchDir dir("optim_state");
+  const auto path = dir.path / (name + ".safetensors");
   save_safetensors(path, opt_a->state());
   opt_b->load_state(load_safetensors(path).tensors);
-  std::filesystem::remove(path);
   CHECK(opt_b->lr() == opt_a->lr());
 
   set_grads(a, c, 2, dtype);

@@ -118,7 +118,7 @@ void check_close(const std::string& what, const Tensor& ours, const Tensor& torc
 }  // namespace
 
 TEST_CASE("Hessian-vector products agree with PyTorch", "[second_order][torch]") {
-  const nlohmann::json doc = nn::testing::load_fixture("hvp.json");
+  const nlohmann::json doc = testing::load_fixture("hvp.json");
   const auto fns = cases();
   REQUIRE(doc.size() == fns.size());
   for (const auto& [name, fixture] : doc.items()) {

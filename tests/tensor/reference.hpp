@@ -16,7 +16,7 @@
 
 #include "wengert/tensor.hpp"
 
-namespace ref {
+namespace wengert::testing::ref {
 
 using wengert::DType;
 using wengert::Shape;
@@ -277,4 +277,7 @@ std::uint64_t ulp_distance(T a, T b) {
   return static_cast<std::uint64_t>(d < 0 ? -d : d);
 }
 
-}  // namespace ref
+}  // namespace wengert::testing::ref
+
+// The tests write ref::read, ref::make, ...: the reference side of each comparison.
+namespace ref = wengert::testing::ref;

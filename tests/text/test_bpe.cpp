@@ -16,7 +16,7 @@ using namespace wengert::text;
 
 namespace {
 
-std::string slice(std::size_t n) { return wengert::text::testing::time_machine().substr(0, n); }
+std::string slice(std::size_t n) { return wengert::testing::time_machine().substr(0, n); }
 
 // Reference trainer: recount every pair of every word before each merge.
 std::vector<BPEMerge> naive_train(std::string_view corpus, std::int64_t num_merges) {
@@ -136,7 +136,8 @@ TEST_CASE("bpe: heap kernel equals the reference kernel", "[text][bpe]") {
 }
 
 TEST_CASE("bpe: save/load keeps merges and encodings", "[text][bpe]") {
-  const auto dir = wengert::text::testing::scratch_dir("bpe");
+  const wengert::testing::ScratchDir scratch("bpe");
+  const auto& dir = scratch.path;
   const BPETokenizer tok = BPETokenizer::train(slice(10000), {.num_merges = 100});
   tok.save(dir / "bpe.json");
   // Written atomically: the folder holds the file itself and no temporary.
@@ -151,7 +152,8 @@ TEST_CASE("bpe: save/load keeps merges and encodings", "[text][bpe]") {
 }
 
 TEST_CASE("bpe: corrupt merges files give clear errors", "[text][bpe]") {
-  const auto dir = wengert::text::testing::scratch_dir("bpe_bad");
+  const wengert::testing::ScratchDir scratch("bpe_bad");
+  const auto& dir = scratch.path;
   const auto write = [&](const std::string& merges) {
     std::ofstream(dir / "m.json", std::ios::binary)
         << R"({"format":"wengert.tokenizer","version":1,"kind":"bpe",)"

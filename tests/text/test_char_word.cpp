@@ -37,7 +37,8 @@ TEST_CASE("char: byte fallback round-trips unseen and invalid input", "[text][ch
 }
 
 TEST_CASE("char: save/load through the factory", "[text][char]") {
-  const auto dir = wengert::text::testing::scratch_dir("char");
+  const wengert::testing::ScratchDir scratch("char");
+  const auto& dir = scratch.path;
   const CharTokenizer tok = CharTokenizer::train("abracadabra \xC3\xA9", {.byte_fallback = true});
   tok.save(dir / "char.json");
   const auto loaded = load_tokenizer(dir / "char.json");
@@ -72,7 +73,8 @@ TEST_CASE("word: encode/decode with <unk> and spacing normalized", "[text][word]
   CHECK_THROWS_WITH(tok.decode(std::vector<std::int64_t>{999}),
                     Catch::Contains("WordTokenizer::decode: id 999"));
 
-  const auto dir = wengert::text::testing::scratch_dir("word");
+  const wengert::testing::ScratchDir scratch("word");
+  const auto& dir = scratch.path;
   tok.save(dir / "w.json");
   const auto loaded = load_tokenizer(dir / "w.json");
   CHECK(loaded->kind() == "word");

@@ -14,7 +14,7 @@
 #include "text_test_util.hpp"
 
 using namespace wengert::text;
-using wengert::text::testing::data_path;
+using wengert::testing::data_path;
 
 TEST_CASE("utf8: decodes valid sequences and reports maximal subparts", "[text][utf8]") {
   const std::string s = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";  // a é € 😀
@@ -36,7 +36,8 @@ TEST_CASE("utf8: decodes valid sequences and reports maximal subparts", "[text][
 }
 
 TEST_CASE("corpus: invalid UTF-8 is an error naming the byte offset, or replaced", "[text]") {
-  const auto dir = wengert::text::testing::scratch_dir("corpus");
+  const wengert::testing::ScratchDir scratch("corpus");
+  const auto& dir = scratch.path;
   const auto path = dir / "bad.txt";
   std::ofstream(path, std::ios::binary) << "hello \xFF world";
   try {

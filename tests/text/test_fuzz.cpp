@@ -34,7 +34,7 @@ std::string random_text(wengert::Generator& rng) {
 }  // namespace
 
 TEST_CASE("fuzz: encode/decode of random bytes", "[text][fuzz]") {
-  const std::string corpus = wengert::text::testing::time_machine().substr(0, 8000);
+  const std::string corpus = wengert::testing::time_machine().substr(0, 8000);
   const BPETokenizer bpe = BPETokenizer::train(corpus, {.num_merges = 120});
   const CharTokenizer chars = CharTokenizer::train(corpus, {.byte_fallback = true});
   const CharTokenizer plain = CharTokenizer::train(corpus);
@@ -68,8 +68,9 @@ TEST_CASE("fuzz: encode/decode of random bytes", "[text][fuzz]") {
 
 TEST_CASE("fuzz: loading random and mutated files only ever throws wengert::Error",
           "[text][fuzz]") {
-  const auto dir = wengert::text::testing::scratch_dir("fuzz");
-  const std::string corpus = wengert::text::testing::time_machine().substr(0, 3000);
+  const wengert::testing::ScratchDir scratch("fuzz");
+  const auto& dir = scratch.path;
+  const std::string corpus = wengert::testing::time_machine().substr(0, 3000);
   BPETokenizer::train(corpus, {.num_merges = 30}).save(dir / "bpe.json");
   CharTokenizer::train(corpus).save(dir / "char.json");
   WordTokenizer::train(corpus).save(dir / "word.json");

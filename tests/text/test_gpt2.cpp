@@ -47,7 +47,7 @@ void check_reference(const Tokenizer& tokenizer) {
       nlohmann::json::parse(read_file_bytes(gpt2_dir() / "reference.json", "test"));
   for (const std::string name : {"timemachine.txt", "tinyshakespeare.txt"}) {
     INFO(name);
-    const std::string text = load_corpus(testing::data_path(name));
+    const std::string text = load_corpus(wengert::testing::data_path(name));
     const std::vector<std::int64_t> ids = tokenizer.encode(text);
     const auto& expected = reference.at(name);
     const auto first = expected.at("first").get<std::vector<std::int64_t>>();
@@ -87,7 +87,8 @@ TEST_CASE("gpt2: both books encode to the reference ids (encoder.json + vocab.bp
 
 TEST_CASE("gpt2: the same model as a Hugging Face tokenizer.json, and saved in a run folder",
           "[text][gpt2]") {
-  const auto dir = testing::scratch_dir("gpt2");
+  const wengert::testing::ScratchDir scratch("gpt2");
+  const auto& dir = scratch.path;
   // tokenizer.json as Hugging Face writes it: model.vocab and model.merges ("a b" strings).
   nlohmann::json hf;
   hf["version"] = "1.0";
@@ -110,7 +111,7 @@ TEST_CASE("gpt2: the same model as a Hugging Face tokenizer.json, and saved in a
   gpt2().save(dir / "saved.json");
   const auto loaded = load_tokenizer(dir / "saved.json");
   CHECK(loaded->kind() == "gpt2");
-  const std::string text = testing::time_machine().substr(0, 20000);
+  const std::string text = wengert::testing::time_machine().substr(0, 20000);
   CHECK(loaded->encode(text) == gpt2().encode(text));
 
   hf["model"]["merges"][5] = "zzz-not-a-token qq";

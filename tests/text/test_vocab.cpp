@@ -60,7 +60,8 @@ TEST_CASE("vocab: a token equal to a reserved one is not duplicated", "[text][vo
 }
 
 TEST_CASE("vocab: save/load round trip and corrupt files", "[text][vocab]") {
-  const auto dir = wengert::text::testing::scratch_dir("vocab");
+  const wengert::testing::ScratchDir scratch("vocab");
+  const auto& dir = scratch.path;
   const Vocab v = Vocab::from_tokens({"the", "cat", "the", "\xC3\xA9t\xC3\xA9"});
   v.save(dir / "v.json");
   // Written atomically: the folder holds the file itself and no temporary.

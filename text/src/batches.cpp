@@ -1,9 +1,8 @@
-// Minibatches for language models: the random and sequential partitionings of d2l, driven by a
-// per-epoch Generator stream so that (seed, epoch, batch) pins down every batch exactly.
+// Minibatches for language models: the random and sequential partitionings of d2l, the segment
+// lengths of the sequential streams, and the gathering of a batch's ids in either layout.
 #include <algorithm>
 #include <cmath>
 #include <wengert/tensor/error.hpp>
-#include <wengert/tensor/random.hpp>
 #include <wengert/text/batches.hpp>
 
 namespace wengert::text {
@@ -25,109 +24,139 @@ std::uint64_t epoch_seed(std::uint64_t seed, std::int64_t epoch) {
   return mixer.next_u64();
 }
 
+std::int64_t min_tokens(const BatchOptions& options) {
+  const std::int64_t T = options.num_steps;
+  const bool any_length = options.partition == Partition::sequential && options.segment_lengths;
+  // Every stream (sequential) or B subsequences (random) needs its columns plus one successor
+  // token, after the largest offset.
+  return options.batch_size * (any_length ? 1 : T) + 1 + (options.random_offset ? T - 1 : 0);
+}
+
 SequenceLoader::SequenceLoader(std::vector<std::int64_t> tokens, BatchOptions options)
-    : tokens_(std::move(tokens)), options_(options) {
+    : tokens_(std::move(tokens)), options_(std::move(options)) {
   const std::int64_t B = options_.batch_size, T = options_.num_steps;
   check(B >= 1, "SequenceLoader: batch_size must be >= 1, got ", B);
   check(T >= 1, "SequenceLoader: num_steps must be >= 1, got ", T);
   check(!tokens_.empty(), "SequenceLoader: the token stream is empty");
-  max_offset_ = options_.random_offset ? T - 1 : 0;
-  // Tokens usable as inputs (each needs a successor) after the largest offset; both
-  // partitionings give floor(usable / (B * T)) batches.
-  const std::int64_t usable = num_tokens() - 1 - max_offset_;
-  batches_per_epoch_ = usable > 0 ? usable / T / B : 0;
-  check(batches_per_epoch_ >= 1, "SequenceLoader: a stream of ", num_tokens(),
+  check(options_.partition == Partition::sequential || !options_.segment_lengths,
+        "SequenceLoader: segment_lengths needs the sequential partitioning (random "
+        "subsequences are num_steps long)");
+  check(num_tokens() >= min_tokens(options_), "SequenceLoader: a stream of ", num_tokens(),
         " tokens is shorter than one minibatch of batch_size ", B, " x num_steps ", T,
-        " (needs at least ", B * T + 1 + max_offset_, " tokens)");
+        " (needs at least ", min_tokens(options_), " tokens)");
 }
 
 EpochBatches SequenceLoader::epoch(std::int64_t epoch, std::int64_t first_batch) const {
-  return EpochBatches(*this, epoch, first_batch);
+  check(epoch >= 0, "SequenceLoader::epoch: epoch must be >= 0, got ", epoch);
+  Generator gen(epoch_seed(options_.seed, epoch));
+  return EpochBatches(*this, gen, epoch, first_batch);
 }
 
 EpochBatches SequenceLoader::resume(const LoaderState& state) const {
   check(state.seed == options_.seed, "SequenceLoader::resume: state seed ", state.seed,
         " differs from the loader seed ", options_.seed);
-  return EpochBatches(*this, state.epoch, state.batch);
+  return epoch(state.epoch, state.batch);
 }
 
-EpochBatches::EpochBatches(const SequenceLoader& loader, std::int64_t epoch,
+EpochBatches SequenceLoader::epoch(Generator& gen) const { return EpochBatches(*this, gen, -1, 0); }
+
+EpochBatches::EpochBatches(const SequenceLoader& loader, Generator& gen, std::int64_t epoch,
                            std::int64_t first_batch)
-    : loader_(&loader),
-      epoch_(epoch),
-      first_batch_(first_batch),
-      seed_(epoch_seed(loader.options().seed, epoch)) {
-  check(epoch >= 0, "SequenceLoader::epoch: epoch must be >= 0, got ", epoch);
-  check(first_batch >= 0 && first_batch <= loader.batches_per_epoch(),
-        "SequenceLoader::epoch: first batch ", first_batch, " is out of range [0, ",
-        loader.batches_per_epoch(), "]");
+    : loader_(&loader), epoch_(epoch), first_batch_(first_batch) {
   const BatchOptions& o = loader.options();
-  Generator rng(seed_);
-  offset_ = o.random_offset
-                ? static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(o.num_steps)))
-                : 0;
-  if (o.partition == Partition::sequential) {
-    stream_length_ =
-        (loader.num_tokens() - 1 - (o.random_offset ? o.num_steps - 1 : 0)) / o.batch_size;
-    return;
+  const std::int64_t B = o.batch_size, T = o.num_steps;
+  if (epoch >= 0) seed_ = epoch_seed(o.seed, epoch);
+  offset_ =
+      o.random_offset ? static_cast<std::int64_t>(gen.below(static_cast<std::uint64_t>(T))) : 0;
+  // Tokens after the offset that have a successor.
+  const std::int64_t usable = loader.num_tokens() - 1 - offset_;
+  if (o.partition == Partition::random) {
+    // All subsequences that fit after this epoch's offset, shuffled (Fisher-Yates); the first
+    // (count / B) * B of them are dealt out in order.
+    const std::int64_t count = usable / T;
+    starts_.resize(static_cast<std::size_t>(count));
+    for (std::int64_t i = 0; i < count; ++i) starts_[static_cast<std::size_t>(i)] = offset_ + i * T;
+    for (std::int64_t i = count - 1; i > 0; --i) {
+      const auto j = static_cast<std::int64_t>(gen.below(static_cast<std::uint64_t>(i + 1)));
+      std::swap(starts_[static_cast<std::size_t>(i)], starts_[static_cast<std::size_t>(j)]);
+    }
+    starts_.resize(static_cast<std::size_t>(count / B * B));
+    lengths_.assign(static_cast<std::size_t>(count / B), T);
+  } else {
+    stream_length_ = usable / B;
+    for (std::int64_t column = 0; column < stream_length_;) {
+      const std::int64_t left = stream_length_ - column;
+      std::int64_t length = T;
+      if (o.segment_lengths) {
+        length = o.segment_lengths(gen, left);
+        check(length >= 1 && length <= left, "SequenceLoader: segment_lengths returned ", length,
+              " with ", left, " columns left (must be in [1, ", left, "])");
+      } else if (length > left) {
+        break;  // the columns after the last whole segment are dropped
+      }
+      starts_.push_back(column);
+      lengths_.push_back(length);
+      column += length;
+    }
   }
-  // All subsequences that fit after this epoch's offset, shuffled (Fisher-Yates); the first
-  // batches_per_epoch * B of them are dealt out in order.
-  const std::int64_t count = (loader.num_tokens() - 1 - offset_) / o.num_steps;
-  starts_.resize(static_cast<std::size_t>(count));
-  for (std::int64_t i = 0; i < count; ++i) starts_[i] = offset_ + i * o.num_steps;
-  for (std::int64_t i = count - 1; i > 0; --i) {
-    const auto j = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(i + 1)));
-    std::swap(starts_[i], starts_[j]);
-  }
-  starts_.resize(static_cast<std::size_t>(loader.batches_per_epoch() * o.batch_size));
+  check(first_batch >= 0 && first_batch <= num_batches(), "SequenceLoader::epoch: first batch ",
+        first_batch, " is out of range [0, ", num_batches(), "]");
+}
+
+std::int64_t EpochBatches::length(std::int64_t k) const {
+  check(k >= 0 && k < num_batches(), "EpochBatches::batch: index ", k, " is out of range [0, ",
+        num_batches(), ")");
+  return lengths_[static_cast<std::size_t>(k)];
 }
 
 std::int64_t EpochBatches::row_start(std::int64_t index, std::int64_t row) const {
-  const BatchOptions& o = loader_->options();
-  check(index >= 0 && index < loader_->batches_per_epoch(), "EpochBatches::batch: index ", index,
-        " is out of range [0, ", loader_->batches_per_epoch(), ")");
-  check(row >= 0 && row < o.batch_size, "EpochBatches::row_start: row ", row,
-        " is out of range [0, ", o.batch_size, ")");
-  if (o.partition == Partition::sequential) {
-    return offset_ + row * stream_length_ + index * o.num_steps;
+  const std::int64_t B = loader_->options().batch_size;
+  length(index);  // checks the index
+  check(row >= 0 && row < B, "EpochBatches::row_start: row ", row, " is out of range [0, ", B, ")");
+  if (loader_->options().partition == Partition::sequential) {
+    return offset_ + row * stream_length_ + starts_[static_cast<std::size_t>(index)];
   }
-  return starts_[static_cast<std::size_t>(index * o.batch_size + row)];
+  return starts_[static_cast<std::size_t>(index * B + row)];
 }
 
-Batch EpochBatches::batch(std::int64_t index) const {
-  const std::int64_t B = loader_->options().batch_size, T = loader_->options().num_steps;
+Batch EpochBatches::batch(std::int64_t index, std::int64_t first, std::int64_t count) const {
+  const BatchOptions& o = loader_->options();
+  check(first >= 0 && count > 0 && first + count <= o.batch_size, "EpochBatches::batch: streams [",
+        first, ", ", first + count, ") out of range [0, ", o.batch_size, ")");
+  const std::int64_t T = length(index), B = count;
+  const bool time_major = o.layout == Layout::time_major;
   const std::vector<std::int64_t>& tokens = loader_->tokens();
   std::vector<std::int64_t> x(static_cast<std::size_t>(B * T)), y(x.size());
   for (std::int64_t b = 0; b < B; ++b) {
-    const auto first = tokens.begin() + row_start(index, b);
-    std::copy(first, first + T, x.begin() + b * T);
-    std::copy(first + 1, first + T + 1, y.begin() + b * T);
+    const std::int64_t start = row_start(index, first + b);
+    for (std::int64_t t = 0; t < T; ++t) {
+      const auto at = static_cast<std::size_t>(time_major ? t * B + b : b * T + t);
+      x[at] = tokens[static_cast<std::size_t>(start + t)];
+      y[at] = tokens[static_cast<std::size_t>(start + t + 1)];
+    }
   }
-  return {from_vector<std::int64_t>(std::move(x), {B, T}),
-          from_vector<std::int64_t>(std::move(y), {B, T})};
+  const Shape shape = time_major ? Shape{T, B} : Shape{B, T};
+  return {from_vector<std::int64_t>(std::move(x), shape),
+          from_vector<std::int64_t>(std::move(y), shape)};
 }
 
 LoaderState EpochBatches::state_after(std::int64_t index) const {
-  const std::int64_t next = index + 1;
-  if (next >= loader_->batches_per_epoch()) return {loader_->options().seed, epoch_ + 1, 0};
-  return {loader_->options().seed, epoch_, next};
+  check(epoch_ >= 0,
+        "EpochBatches::state_after: an epoch drawn from the caller's generator has no "
+        "LoaderState (the caller saves its generator's state)");
+  const std::uint64_t seed = loader_->options().seed;
+  if (index + 1 >= num_batches()) return {seed, epoch_ + 1, 0};
+  return {seed, epoch_, index + 1};
 }
 
 EpochBatches::Iterator::Iterator(const EpochBatches* epoch, std::int64_t index)
     : epoch_(epoch), index_(index) {
-  if (epoch_ != nullptr && index_ < epoch_->loader_->batches_per_epoch()) {
-    current_ = epoch_->batch(index_);
-  }
+  if (epoch_ != nullptr && index_ < epoch_->num_batches()) current_ = epoch_->batch(index_);
 }
 
 EpochBatches::Iterator& EpochBatches::Iterator::operator++() {
   ++index_;
-  if (index_ < epoch_->loader_->batches_per_epoch()) {
-    current_ = epoch_->batch(index_);
-  } else {
-    current_ = Batch{};
-  }
+  current_ = index_ < epoch_->num_batches() ? epoch_->batch(index_) : Batch{};
   return *this;
 }
 

@@ -11,9 +11,6 @@ namespace wengert::text {
 
 std::vector<std::string> default_reserved_tokens() { return {"<pad>", "<bos>", "<eos>", "<unk>"}; }
 
-constexpr EnumName<ReservedTokens> kReservedTokensNames[] = {
-    {ReservedTokens::none, "none"}, {ReservedTokens::unk, "unk"}, {ReservedTokens::all, "all"}};
-
 ReservedTokens parse_reserved_tokens(std::string_view name) {
   return parse_enum(kReservedTokensNames, name, "reserved tokens");
 }

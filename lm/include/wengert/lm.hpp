@@ -3,7 +3,6 @@
 // progress and reports, and the wengert-lm commands as functions.
 #pragma once
 
-#include "lm/batches.hpp"
 #include "lm/commands.hpp"
 #include "lm/config.hpp"
 #include "lm/generate.hpp"

@@ -9,13 +9,15 @@
 #include <string>
 #include <string_view>
 #include <wengert/nn/recurrent.hpp>
+#include <wengert/text/batches.hpp>
+#include <wengert/text/corpus.hpp>
 
 namespace wengert::lm {
 
-// How the token stream is cut into minibatches (d2l 9.3):
+// How the token stream is cut into minibatches (d2l 9.3; text/batches.hpp):
 //   random:     independent length-T subsequences at random offsets; the state is reset per batch;
 //   sequential: B parallel streams read left to right; the state is carried across batches.
-enum class Partition { random, sequential };
+using text::Partition;
 
 // How far gradients flow back through time (sequential partitioning; see truncation.hpp):
 //   fixed:  through the T steps of each minibatch (detach at every batch boundary);
@@ -35,6 +37,27 @@ std::string_view nonfinite_name(NonFinite n);
 // error naming the file and tensor by default; `allow` loads them anyway, e.g. to inspect the
 // run that diverged (wengert-lm eval/generate --allow-nonfinite).
 enum class NonFiniteValues { refuse, allow };
+
+// The names of each enum, for the CLI flags and config.json: one table each, read by
+// parse_enum / enum_name (wengert/tensor/enum_names.hpp) and by the CLI's flag checks.
+inline constexpr EnumName<Partition> kPartitionNames[] = {{Partition::random, "random"},
+                                                          {Partition::sequential, "sequential"}};
+inline constexpr EnumName<Truncation> kTruncationNames[] = {
+    {Truncation::fixed, "fixed"}, {Truncation::random, "random"}, {Truncation::none, "none"}};
+inline constexpr EnumName<OptimizerKind> kOptimizerNames[] = {{OptimizerKind::sgd, "sgd"},
+                                                              {OptimizerKind::adam, "adam"}};
+inline constexpr EnumName<NonFinite> kNonFiniteNames[] = {{NonFinite::stop, "stop"},
+                                                          {NonFinite::skip_batch, "skip-batch"}};
+inline constexpr EnumName<DType> kFloatDTypeNames[] = {{DType::f32, "f32"}, {DType::f64, "f64"}};
+inline constexpr EnumName<text::Normalizer> kNormalizerNames[] = {
+    {text::Normalizer::none, "none"},
+    {text::Normalizer::lowercase, "lower"},
+    {text::Normalizer::letters_only, "letters"},
+    {text::Normalizer::d2l, "d2l"}};
+inline constexpr EnumName<text::InvalidUtf8> kInvalidUtf8Names[] = {
+    {text::InvalidUtf8::error, "error"}, {text::InvalidUtf8::replace, "replace"}};
+// --reserved: this word, or a name of text::kReservedTokensNames.
+inline constexpr std::string_view kReservedAuto = "auto";
 
 Partition parse_partition(std::string_view name);
 Truncation parse_truncation(std::string_view name);

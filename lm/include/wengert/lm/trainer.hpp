@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 #include <wengert/nn/optim.hpp>
+#include <wengert/text/batches.hpp>
 
-#include "batches.hpp"
 #include "config.hpp"
 #include "model.hpp"
 #include "replicas.hpp"
@@ -133,7 +133,7 @@ class Trainer {
   std::int64_t epochs_done() const { return position_.epoch; }
   std::int64_t batch_in_epoch() const { return position_.batch; }
   const std::vector<EpochStats>& history() const { return history_; }
-  std::span<const std::int64_t> train_ids() const { return train_ids_; }
+  std::span<const std::int64_t> train_ids() const { return train_batches_.tokens(); }
   std::span<const std::int64_t> val_ids() const { return val_ids_; }
 
   // Where the run stands inside an epoch; saved in trainer.json.
@@ -157,7 +157,7 @@ class Trainer {
   };
   // Forward and backward of this replica's share of batch k; `last_of_window`: the last batch
   // of an accumulation window (its sweep communicates the gradients).
-  Step train_batch(const EpochPlan& plan, std::int64_t k, bool last_of_window);
+  Step train_batch(const text::EpochBatches& batches, std::int64_t k, bool last_of_window);
   // Averages the gradients over the replicas, then clip, step, zero grads; returns the norm
   // before clipping. `k`: the batch, for errors.
   double update(std::int64_t k);
@@ -170,7 +170,9 @@ class Trainer {
   TrainConfig train_;
   Replicas& replicas_;
   std::int64_t first_stream_ = 0, local_batch_ = 0;  // this replica's streams of each batch
-  std::vector<std::int64_t> train_ids_, val_ids_;
+  // The training ids as time-major batches; each epoch's draws come from data_rng_.
+  text::SequenceLoader train_batches_;
+  std::vector<std::int64_t> val_ids_;
   Generator init_rng_, data_rng_, dropout_rng_;
   std::unique_ptr<LanguageModel> model_;
   std::unique_ptr<nn::Optimizer> optimizer_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <wengert/tensor/enum_names.hpp>
 
 #include "string_hash.hpp"
 
@@ -33,6 +34,8 @@ struct VocabOptions {
 //   unk:  <unk> only (d2l's vocabulary); unknown tokens map to it;
 //   all:  <pad> <bos> <eos> <unk>, the defaults above.
 enum class ReservedTokens { none, unk, all };
+inline constexpr EnumName<ReservedTokens> kReservedTokensNames[] = {
+    {ReservedTokens::none, "none"}, {ReservedTokens::unk, "unk"}, {ReservedTokens::all, "all"}};
 ReservedTokens parse_reserved_tokens(std::string_view name);  // "none" | "unk" | "all"
 std::vector<std::string> reserved_token_list(ReservedTokens which);
 VocabOptions reserved_vocab_options(ReservedTokens which);  // min_freq 1
