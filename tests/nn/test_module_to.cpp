@@ -122,7 +122,7 @@ TEST_CASE("Module::to converts gradients, round-trips and refuses a non-floating
 }
 
 TEST_CASE("a converted module's state_dict loads into a model built in that dtype", "[module_to]") {
-  testing::TempDir dir("wengert_module_to_");
+  testing::ScratchDir dir("module_to");
   Generator gen(11);
   Tiny a(gen, DType::f32);
   a.to(DType::f64);
