@@ -9,4 +9,7 @@ template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<fl
 template void GemmKernel<double>::operator()(xsimd::avx512f, const GemmProblem<double>&,
                                              double*) const;
 
+WENGERT_PACKED_GEMM_INSTANCES(, xsimd::avx512f, float)
+WENGERT_PACKED_GEMM_INSTANCES(, xsimd::avx512f, double)
+
 }  // namespace wengert::detail

@@ -108,6 +108,39 @@ struct GemmKernel {
   void operator()(Arch, const GemmProblem<T>& p, T* workspace) const;
 };
 
+// The pack-once GEMM (wengert/tensor/packed_gemm.hpp): the rows of a packed panel (its width in
+// C's columns), the packing of W [K, N] (W(k, n) = w[k * w_rs + n * w_cs]) into dst, and
+// C[M, N] (+)= A[M, K] @ W from the packed W, A and C row-major with row strides lda and ldc.
+template <class T>
+struct PackedPanelRows {
+  template <class Arch>
+  int operator()(Arch) const;
+};
+template <class T>
+struct PackWeight {
+  template <class Arch>
+  void operator()(Arch, int64_t k, int64_t n, const T* w, int64_t w_rs, int64_t w_cs, T* dst) const;
+};
+template <class T>
+struct PackedMultiply {
+  template <class Arch>
+  void operator()(Arch, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* wp,
+                  bool accumulate, T* c, int64_t ldc) const;
+};
+
+#define WENGERT_PACKED_GEMM_INSTANCES(EXTERN, ARCH, T)                                          \
+  EXTERN template int PackedPanelRows<T>::operator()(ARCH) const;                               \
+  EXTERN template void PackWeight<T>::operator()(ARCH, int64_t, int64_t, const T*, int64_t,     \
+                                                 int64_t, T*) const;                            \
+  EXTERN template void PackedMultiply<T>::operator()(ARCH, int64_t, int64_t, int64_t, const T*, \
+                                                     int64_t, const T*, bool, T*, int64_t) const;
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::avx512f, float)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::avx512f, double)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::fma3<xsimd::avx2>, float)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::fma3<xsimd::avx2>, double)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::sse2, float)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::sse2, double)
+
 // Defined (explicitly instantiated) in gemm_avx512.cpp, gemm_avx2.cpp and gemm_sse2.cpp; these
 // declarations keep every other translation unit from instantiating the SIMD code itself.
 extern template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<float>&,
