@@ -122,17 +122,6 @@ struct TimeOrder {
   std::int64_t at(std::int64_t s) const { return first + s * dir; }
 };
 
-// One thread's rows [b0, b0 + rows) of every per-step tensor, [T, rows, X], and of the states
-// before the first step, [rows, H]: at(x, s) is step s's [rows, X] slice, prev(x, x0, s) the one
-// of step s - 1 (x0 at s = 0).
-struct Slice {
-  TimeOrder order;
-  Tensor at(const Tensor& x, std::int64_t s) const { return x[order.at(s)]; }
-  Tensor prev(const Tensor& x, const Tensor& x0, std::int64_t s) const {
-    return s == 0 ? x0 : x[order.at(s - 1)];
-  }
-};
-
 // What a cell's forward step reads and writes, all [T, rows, X] or [rows, X] views of one slice.
 struct ForwardViews {
   Tensor gates;      // [T, rows, G*H]: x-side pre-activations in, the cell's gates out
@@ -151,29 +140,49 @@ struct BackwardViews {
   Tensor dh_rec, dc;                 // [rows, H]: dh from step t + 1; lstm: dc_t (in), dc_{t-1}
 };
 
-// The three cells: each one's forward step and, right below, its backward step, given the cell
-// kernels and the packed w_hh (forward: w_hh^T [H, G*H]; backward: w_hh [G*H, H]).
-// dgh aliases dgx except for gru, whose n block differs on the two sides.
+// Run step s of one thread's slice: the cell kernels, the packed w_hh, the slice's views, and
+// at(x) / prev(x, x0), the [rows, X] slices of step s and of step s - 1 (x0 at s = 0).
+template <class Scalar, class Views>
+struct Step {
+  const Kernels<Scalar>& k;
+  const PackedMatrix& w;
+  const Views& v;
+  TimeOrder order;
+  std::int64_t s;
+  Tensor at(const Tensor& x) const { return x[order.at(s)]; }
+  Tensor prev(const Tensor& x, const Tensor& x0) const { return s == 0 ? x0 : x[order.at(s - 1)]; }
+};
+template <class Scalar>
+Scalar* ptr(const Tensor& t) {
+  return t.data<Scalar>();
+}
+
+// The three cells: each one's forward step and, right below, its backward step. The packed w_hh
+// is w_hh^T [H, G*H] in the forward and w_hh [G*H, H] in the backward; dgh aliases dgx except
+// for gru, whose n block differs on the two sides.
+template <class Scalar>
+using ForwardStep = Step<Scalar, ForwardViews>;
+template <class Scalar>
+using BackwardStep = Step<Scalar, BackwardViews>;
+
 struct RnnCell {
   bool relu;
   static constexpr bool kSavesGates = false, kOwnHiddenSide = false, kCellState = false;
 
   // gates_t += h_prev @ w_hh^T;  h = act(gates_t)
   template <class Scalar>
-  void forward(const Kernels<Scalar>& k, const PackedMatrix& w, const ForwardViews& v,
-               const Slice& sl, std::int64_t s) const {
-    const Tensor gates = sl.at(v.gates, s), h = sl.at(v.out, s);
-    packed_matmul_into(gates, sl.prev(v.out, v.h0, s), w, true);
-    k.rnn_forward(relu, h.size(0), h.size(1), gates.data<Scalar>(), h.data<Scalar>());
+  void forward(const ForwardStep<Scalar>& st) const {
+    const Tensor gates = st.at(st.v.gates), h = st.at(st.v.out);
+    packed_matmul_into(gates, st.prev(st.v.out, st.v.h0), st.w, true);
+    st.k.rnn_forward(relu, h.size(0), h.size(1), ptr<Scalar>(gates), ptr<Scalar>(h));
   }
   // dgates_t from dh_t;  dh_{t-1} = dgates_t @ w_hh
   template <class Scalar>
-  void backward(const Kernels<Scalar>& k, const PackedMatrix& w, const BackwardViews& v,
-                const Slice& sl, std::int64_t s) const {
-    const Tensor h = sl.at(v.out, s), dgates = sl.at(v.dgx, s);
-    k.rnn_backward(relu, h.size(0), h.size(1), h.data<Scalar>(), sl.at(v.dy, s).data<Scalar>(),
-                   v.dh_rec.data<Scalar>(), dgates.data<Scalar>());
-    packed_matmul_into(v.dh_rec, dgates, w, false);
+  void backward(const BackwardStep<Scalar>& st) const {
+    const Tensor h = st.at(st.v.out), dgates = st.at(st.v.dgx);
+    st.k.rnn_backward(relu, h.size(0), h.size(1), ptr<Scalar>(h), ptr<Scalar>(st.at(st.v.dy)),
+                      ptr<Scalar>(st.v.dh_rec), ptr<Scalar>(dgates));
+    packed_matmul_into(st.v.dh_rec, dgates, st.w, false);
   }
 };
 
@@ -182,24 +191,24 @@ struct GruCell {
 
   // gh = h_prev @ w_hh^T kept apart: n needs r * (W_hn h + b_hn)
   template <class Scalar>
-  void forward(const Kernels<Scalar>& k, const PackedMatrix& w, const ForwardViews& v,
-               const Slice& sl, std::int64_t s) const {
-    const Tensor h_prev = sl.prev(v.out, v.h0, s), h = sl.at(v.out, s);
-    packed_matmul_into(v.gh, h_prev, w, false);
-    k.gru_forward(h.size(0), h.size(1), sl.at(v.gates, s).data<Scalar>(), v.gh.data<Scalar>(),
-                  static_cast<const Scalar*>(v.b_hh), h_prev.data<Scalar>(),
-                  sl.at(v.extra, s).data<Scalar>(), h.data<Scalar>());
+  void forward(const ForwardStep<Scalar>& st) const {
+    const ForwardViews& v = st.v;
+    const Tensor h_prev = st.prev(v.out, v.h0), h = st.at(v.out);
+    packed_matmul_into(v.gh, h_prev, st.w, false);
+    st.k.gru_forward(h.size(0), h.size(1), ptr<Scalar>(st.at(v.gates)), ptr<Scalar>(v.gh),
+                     static_cast<const Scalar*>(v.b_hh), ptr<Scalar>(h_prev),
+                     ptr<Scalar>(st.at(v.extra)), ptr<Scalar>(h));
   }
   // dgx_t, dgh_t from dh_t;  dh_{t-1} = dh_t * z + dgh_t @ w_hh
   template <class Scalar>
-  void backward(const Kernels<Scalar>& k, const PackedMatrix& w, const BackwardViews& v,
-                const Slice& sl, std::int64_t s) const {
-    const Tensor dgh = sl.at(v.dgh, s);
-    k.gru_backward(dgh.size(0), v.dh_rec.size(1), sl.at(v.gates, s).data<Scalar>(),
-                   sl.at(v.extra, s).data<Scalar>(), sl.prev(v.out, v.h0, s).data<Scalar>(),
-                   sl.at(v.dy, s).data<Scalar>(), v.dh_rec.data<Scalar>(),
-                   sl.at(v.dgx, s).data<Scalar>(), dgh.data<Scalar>());
-    packed_matmul_into(v.dh_rec, dgh, w, true);
+  void backward(const BackwardStep<Scalar>& st) const {
+    const BackwardViews& v = st.v;
+    const Tensor dgh = st.at(v.dgh);
+    st.k.gru_backward(dgh.size(0), v.dh_rec.size(1), ptr<Scalar>(st.at(v.gates)),
+                      ptr<Scalar>(st.at(v.extra)), ptr<Scalar>(st.prev(v.out, v.h0)),
+                      ptr<Scalar>(st.at(v.dy)), ptr<Scalar>(v.dh_rec), ptr<Scalar>(st.at(v.dgx)),
+                      ptr<Scalar>(dgh));
+    packed_matmul_into(v.dh_rec, dgh, st.w, true);
   }
 };
 
@@ -208,24 +217,23 @@ struct LstmCell {
 
   // gates_t += h_prev @ w_hh^T;  c, h from the gates
   template <class Scalar>
-  void forward(const Kernels<Scalar>& k, const PackedMatrix& w, const ForwardViews& v,
-               const Slice& sl, std::int64_t s) const {
-    const Tensor gates = sl.at(v.gates, s), h = sl.at(v.out, s);
-    packed_matmul_into(gates, sl.prev(v.out, v.h0, s), w, true);
-    k.lstm_forward(h.size(0), h.size(1), gates.data<Scalar>(),
-                   sl.prev(v.extra, v.c0, s).data<Scalar>(), sl.at(v.extra, s).data<Scalar>(),
-                   h.data<Scalar>());
+  void forward(const ForwardStep<Scalar>& st) const {
+    const ForwardViews& v = st.v;
+    const Tensor gates = st.at(v.gates), h = st.at(v.out);
+    packed_matmul_into(gates, st.prev(v.out, v.h0), st.w, true);
+    st.k.lstm_forward(h.size(0), h.size(1), ptr<Scalar>(gates), ptr<Scalar>(st.prev(v.extra, v.c0)),
+                      ptr<Scalar>(st.at(v.extra)), ptr<Scalar>(h));
   }
   // dgates_t, dc_{t-1} from dh_t, dc_t;  dh_{t-1} = dgates_t @ w_hh
   template <class Scalar>
-  void backward(const Kernels<Scalar>& k, const PackedMatrix& w, const BackwardViews& v,
-                const Slice& sl, std::int64_t s) const {
-    const Tensor dgates = sl.at(v.dgx, s);
-    k.lstm_backward(dgates.size(0), v.dh_rec.size(1), sl.at(v.gates, s).data<Scalar>(),
-                    sl.prev(v.extra, v.c0, s).data<Scalar>(), sl.at(v.extra, s).data<Scalar>(),
-                    sl.at(v.dy, s).data<Scalar>(), v.dh_rec.data<Scalar>(), v.dc.data<Scalar>(),
-                    dgates.data<Scalar>());
-    packed_matmul_into(v.dh_rec, dgates, w, false);
+  void backward(const BackwardStep<Scalar>& st) const {
+    const BackwardViews& v = st.v;
+    const Tensor dgates = st.at(v.dgx);
+    st.k.lstm_backward(dgates.size(0), v.dh_rec.size(1), ptr<Scalar>(st.at(v.gates)),
+                       ptr<Scalar>(st.prev(v.extra, v.c0)), ptr<Scalar>(st.at(v.extra)),
+                       ptr<Scalar>(st.at(v.dy)), ptr<Scalar>(v.dh_rec), ptr<Scalar>(v.dc),
+                       ptr<Scalar>(dgates));
+    packed_matmul_into(v.dh_rec, dgates, st.w, false);
   }
 };
 
@@ -301,8 +309,8 @@ ForwardResult forward(const Cell& cell, const Dims& d, const Tensor& x, const Te
                          part(c0, 0),
                          part(gh, 0),
                          b_hh_or_zeros.data<Scalar>()};
-    const Slice sl{TimeOrder(d)};
-    for (std::int64_t s = 0; s < T; ++s) cell.forward(k, w_hh_t, v, sl, s);
+    for (std::int64_t s = 0; s < T; ++s)
+      cell.forward(ForwardStep<Scalar>{k, w_hh_t, v, TimeOrder(d), s});
   });
   if (Cell::kCellState) out_all[T].copy_(r.extra[TimeOrder(d).at(T - 1)]);
   if (Cell::kSavesGates) r.gates = gates;
@@ -363,10 +371,9 @@ Grads backward(const Cell& cell, const Dims& d, const BackwardCtx& ctx, bool nee
                           part(dgh, 1),
                           part(r.dh0, 0),
                           part(r.dc0, 0)};
-    const Slice sl{TimeOrder(d)};
     Tensor dh_rec = v.dh_rec, dc = v.dc;  // (handles: scaled in place below)
     for (std::int64_t s = T - 1; s >= 0; --s) {
-      cell.backward(k, w_hh, v, sl, s);
+      cell.backward(BackwardStep<Scalar>{k, w_hh, v, TimeOrder(d), s});
       // The unbiased truncation's reweighting: the state entering step s >= from_step passes
       // its gradient on times factor (dh_rec and dc now hold d(loss)/d(state before step s)).
       if (s >= d.scale.from_step && d.scale.factor != 1.0) {

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "elementwise_kernels.hpp"
 
@@ -144,25 +146,19 @@ void binary_loop(const T* a, bool a_scalar, const T* b, bool b_scalar, T* y, std
   }
 }
 
+// binary_loop for every op, indexed by the op's value (add = 0 .. pow, the last).
+template <class Arch, class T, std::size_t... kOps>
+constexpr auto binary_loops(std::index_sequence<kOps...>) {
+  using Loop = void (*)(const T*, bool, const T*, bool, T*, std::int64_t);
+  return std::array<Loop, sizeof...(kOps)>{&binary_loop<static_cast<BinaryOp>(kOps), Arch, T>...};
+}
+
 template <class Arch, class T>
 void BinaryKernel::operator()(Arch, BinaryOp op, const T* a, bool a_scalar, const T* b,
                               bool b_scalar, T* y, std::int64_t n) const {
-  switch (op) {
-    case BinaryOp::add:
-      return binary_loop<BinaryOp::add, Arch>(a, a_scalar, b, b_scalar, y, n);
-    case BinaryOp::sub:
-      return binary_loop<BinaryOp::sub, Arch>(a, a_scalar, b, b_scalar, y, n);
-    case BinaryOp::mul:
-      return binary_loop<BinaryOp::mul, Arch>(a, a_scalar, b, b_scalar, y, n);
-    case BinaryOp::div:
-      return binary_loop<BinaryOp::div, Arch>(a, a_scalar, b, b_scalar, y, n);
-    case BinaryOp::maximum:
-      return binary_loop<BinaryOp::maximum, Arch>(a, a_scalar, b, b_scalar, y, n);
-    case BinaryOp::minimum:
-      return binary_loop<BinaryOp::minimum, Arch>(a, a_scalar, b, b_scalar, y, n);
-    case BinaryOp::pow:
-      return binary_loop<BinaryOp::pow, Arch>(a, a_scalar, b, b_scalar, y, n);
-  }
+  static constexpr auto loops = binary_loops<Arch, T>(
+      std::make_index_sequence<static_cast<std::size_t>(BinaryOp::pow) + 1>{});
+  loops[static_cast<std::size_t>(op)](a, a_scalar, b, b_scalar, y, n);
 }
 
 }  // namespace wengert::kernels
