@@ -124,12 +124,12 @@ struct TimeOrder {
 
 // What a cell's forward step reads and writes, all [T, rows, X] or [rows, X] views of one slice.
 struct ForwardViews {
-  Tensor gates;      // [T, rows, G*H]: x-side pre-activations in, the cell's gates out
-  Tensor out;        // [T, rows, H] hidden states
-  Tensor extra;      // gru: W_hn h + b_hn; lstm: c_t  [T, rows, H]
-  Tensor h0, c0;     // [rows, H]
-  Tensor gh;         // gru: [rows, G*H] scratch for W_hh h_prev
-  const void* b_hh;  // gru: the hidden-side biases [G*H] (zeros without biases)
+  Tensor gates;   // [T, rows, G*H]: x-side pre-activations in, the cell's gates out
+  Tensor out;     // [T, rows, H] hidden states
+  Tensor extra;   // gru: W_hn h + b_hn; lstm: c_t  [T, rows, H]
+  Tensor h0, c0;  // [rows, H]
+  Tensor gh;      // gru: [rows, G*H] scratch for W_hh h_prev
+  Tensor b_hh;    // gru: the hidden-side biases [G*H] (zeros without biases)
 };
 
 // What a cell's backward step reads and writes.
@@ -196,8 +196,8 @@ struct GruCell {
     const Tensor h_prev = st.prev(v.out, v.h0), h = st.at(v.out);
     packed_matmul_into(v.gh, h_prev, st.w, false);
     st.k.gru_forward(h.size(0), h.size(1), ptr<Scalar>(st.at(v.gates)), ptr<Scalar>(v.gh),
-                     static_cast<const Scalar*>(v.b_hh), ptr<Scalar>(h_prev),
-                     ptr<Scalar>(st.at(v.extra)), ptr<Scalar>(h));
+                     ptr<Scalar>(v.b_hh), ptr<Scalar>(h_prev), ptr<Scalar>(st.at(v.extra)),
+                     ptr<Scalar>(h));
   }
   // dgx_t, dgh_t from dh_t;  dh_{t-1} = dh_t * z + dgh_t @ w_hh
   template <class Scalar>
@@ -302,13 +302,8 @@ ForwardResult forward(const Cell& cell, const Dims& d, const Tensor& x, const Te
     auto part = [&](const Tensor& t, std::int64_t axis) {
       return t.defined() ? t.narrow(axis, b0, rows) : Tensor();
     };
-    const ForwardViews v{part(gates, 1),
-                         part(out, 1),
-                         part(r.extra, 1),
-                         part(h0, 0),
-                         part(c0, 0),
-                         part(gh, 0),
-                         b_hh_or_zeros.data<Scalar>()};
+    const ForwardViews v{part(gates, 1), part(out, 1), part(r.extra, 1), part(h0, 0),
+                         part(c0, 0),    part(gh, 0),  b_hh_or_zeros};
     for (std::int64_t s = 0; s < T; ++s)
       cell.forward(ForwardStep<Scalar>{k, w_hh_t, v, TimeOrder(d), s});
   });
