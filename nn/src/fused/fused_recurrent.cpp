@@ -371,7 +371,7 @@ Grads backward(const Cell& cell, const Dims& d, const BackwardCtx& ctx, bool nee
       cell.backward(BackwardStep<Scalar>{k, w_hh, v, TimeOrder(d), s});
       // The unbiased truncation's reweighting: the state entering step s >= from_step passes
       // its gradient on times factor (dh_rec and dc now hold d(loss)/d(state before step s)).
-      if (s >= d.scale.from_step && d.scale.factor != 1.0) {
+      if (s >= d.scale.from_step && d.scale.scales()) {
         dh_rec.mul_(d.scale.factor);
         if (Cell::kCellState) dc.mul_(d.scale.factor);
       }
