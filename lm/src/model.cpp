@@ -1,10 +1,5 @@
-// LanguageModel: inputs, the recurrent stack and the decoder, plus the step-by-step path used
-// when randomized truncation reweights gradients inside a segment.
+// LanguageModel: inputs, the recurrent stack and the decoder.
 #include "wengert/lm/model.hpp"
-
-#include <vector>
-
-#include "wengert/lm/truncation.hpp"
 
 namespace wengert::lm {
 
@@ -35,31 +30,10 @@ LanguageModel::Output LanguageModel::forward(const Tensor& ids, const nn::Recurr
                                              Generator& gen,
                                              const StepReweighting* reweighting) const {
   const Var x = inputs(ids);  // [T, B, E] embedded, or the ids [T, B] for one-hot inputs
-  const std::int64_t T = x.size(0);
-  Var hidden;  // [T, B, H]
-  nn::RecurrentState last;
-  if (reweighting == nullptr || reweighting->plain_steps >= T) {
-    auto out = rnn_->forward(x, state, gen);
-    hidden = out.output;
-    last = std::move(out.state);
-  } else {
-    std::vector<Var> parts;
-    last = state;
-    std::int64_t t = 0;
-    if (reweighting->plain_steps > 0) {
-      auto out = rnn_->forward(narrow(x, 0, 0, reweighting->plain_steps), last, gen);
-      parts.push_back(out.output);
-      last = std::move(out.state);
-      t = reweighting->plain_steps;
-    }
-    for (; t < T; ++t) {
-      if (!last.empty()) last = scale_gradient(last, reweighting->factor);
-      auto out = rnn_->forward(narrow(x, 0, t, 1), last, gen);
-      parts.push_back(out.output);
-      last = std::move(out.state);
-    }
-    hidden = concat(parts, 0);
-  }
+  // Randomized truncation's reweighting runs inside the fused layers' backward, in one pass.
+  nn::StateGradientScale scale;
+  if (reweighting != nullptr) scale = {reweighting->plain_steps, reweighting->factor};
+  auto [hidden, last] = rnn_->forward(x, state, gen, scale);
   if (config_.dropout > 0) hidden = dropout(hidden, config_.dropout, gen, is_training());
   return {decoder_->forward(hidden), std::move(last)};
 }

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <numeric>
+#include <type_traits>
+
+#include "wengert/tensor/simd.hpp"
 
 namespace wengert {
 
@@ -83,7 +86,10 @@ Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, con
       for (std::int64_t j = 0; j < count; ++j) {
         T* dst = po + (o * a.extent + ids[j]) * a.inner;
         const T* from = ps + (o * count + j) * a.inner;
-        for (std::int64_t k = 0; k < a.inner; ++k) dst[k] += from[k];
+        if constexpr (std::is_floating_point_v<T>)
+          simd::add_row(a.inner, dst, from, dst);  // the SIMD add: an embedding's gradient
+        else
+          for (std::int64_t k = 0; k < a.inner; ++k) dst[k] += from[k];
       }
   });
   return out;

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -262,4 +263,28 @@ TEST_CASE("fused_recurrent_layer: token ids out of range or of the wrong rank ar
   CHECK_THROWS_WITH(
       nn::fused_recurrent_layer(CellKind::rnn_tanh, ids3, v[1], Var(), v[2], v[3], v[4], v[5]),
       Catch::Contains("token ids must be [T, B]"));
+}
+
+// The cell kernels use the tensor module's sigmoid, edge-range fix included: far below -87 an
+// f32 sigmoid is a denormal, not 0. A GRU step with update-gate pre-activation -95 and n = 0
+// gives h = z * h_prev = sigmoid(-95) = 1 / (1 + e^95) ~ 5.5e-42 (f32 denormal), both in the SIMD
+// body (H = 17: a full batch plus a tail) and in the scalar tail (H = 3).
+TEST_CASE("fused_recurrent_layer: gate sigmoids keep the edge range (f32 denormals)",
+          "[nn][fused]") {
+  for (std::int64_t H : {3, 17}) {
+    INFO("H = " << H);
+    const Var x(ones({1, 2, 1}));  // T = 1, B = 2, I = 1
+    const Var h0(ones({2, H}));
+    Tensor w_ih = zeros({3 * H, 1});
+    w_ih.narrow(0, H, H).fill_(-95.0);  // the z block; r and n pre-activations stay 0
+    const Var y = nn::fused_recurrent_layer(CellKind::gru, x, h0, Var(), Var(w_ih),
+                                            Var(zeros({3 * H, H})), Var(), Var());
+    const double expected = 1.0 / (1.0 + std::exp(95.0));
+    for (std::int64_t b = 0; b < 2; ++b)
+      for (std::int64_t j = 0; j < H; ++j) {
+        const double h = y.value().at({0, b, j});
+        REQUIRE(h > 0.0);
+        REQUIRE(std::abs(h - expected) <= 1e-3 * expected);
+      }
+  }
 }

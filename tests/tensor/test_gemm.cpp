@@ -127,7 +127,7 @@ std::string layout_name(Layout l) { return std::string(wengert::enum_name(kLayou
 const std::vector<std::string>& runnable_kernels() {
   static const std::vector<std::string> kernels = [] {
     std::vector<std::string> k;
-    if (__builtin_cpu_supports("avx512f")) k.push_back("avx512");
+    if (__builtin_cpu_supports("avx512bw")) k.push_back("avx512");
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k.push_back("avx2");
     k.push_back("sse2");
     return k;

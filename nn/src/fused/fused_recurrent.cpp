@@ -1,6 +1,16 @@
 // fused_recurrent_layer: one RNN / GRU / LSTM layer over a whole sequence as one tape entry.
-// The driver: shape checks, the big GEMMs over all time steps (wengert::gemm), the time loops
-// calling the per-step kernels (fused_kernels.hpp), and the record() with the backward below it.
+// The driver: shape checks, the GEMMs over all time steps (matmul_into), the time loops calling
+// the step GEMM (packed_matmul_into) and the per-step cell kernels (fused_kernels.hpp), and the
+// record() with the backward below it. Everything is a tensor op on views; the cell kernels take
+// the data of [rows, H] / [rows, G*H] views of one step.
+//
+// Shape letters, one meaning each (here, in src/fused/ and in fused_recurrent.hpp):
+//   T  time steps          B  batch              I  input size
+//   H  hidden size         G  gate count: 1 (rnn), 3 (gru: r, z, n), 4 (lstm: i, f, g, o)
+//   G*H the width of the stacked gates; rows = a thread's slice of the batch
+// Types: Scalar = the element type (float or double); in the kernels batch_simd = xsimd::batch.
+// Names: gates = the gate pre-activations, replaced by the activations for gru / lstm;
+//   `d` prefix = d(loss)/d(.); dh_rec = the part of dh_t that comes back from step t + 1.
 //
 // Threads: batch rows are independent through the whole sequence (row b of h_t depends only on
 // row b of h_{t-1}), so each thread runs the full time loop on its own slice of the batch, with
@@ -10,54 +20,33 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
+#include <wengert/tensor/packed_gemm.hpp>
+#include <wengert/tensor/simd.hpp>
 
 #include "fused_kernels.hpp"
 
 namespace wengert::nn {
 namespace fused {
 
-// --- kernel table and packing ---
-
 namespace {
-template <class T>
+template <class Scalar>
 struct PickKernels {
   template <class Arch>
-  Kernels<T> operator()(Arch) const {
-    return kernels_for<Arch, T>();
+  Kernels<Scalar> operator()(Arch) const {
+    return kernels_for<Arch, Scalar>();
   }
 };
 }  // namespace
 
-template <class T>
-const Kernels<T>& kernels() {
-  static const Kernels<T> table = xsimd::dispatch<FusedArchs>(PickKernels<T>{})();
+template <class Scalar>
+const Kernels<Scalar>& kernels() {
+  static const Kernels<Scalar> table = xsimd::dispatch<simd::Archs>(PickKernels<Scalar>{})();
   return table;
-}
-
-template <class T>
-void pack_panels(std::int64_t K, std::int64_t N, const T* b, std::int64_t b_rs, std::int64_t b_cs,
-                 int nr, T* dst) {
-  for (std::int64_t j0 = 0; j0 < N; j0 += nr, dst += K * nr) {
-    const std::int64_t cols = std::min<std::int64_t>(nr, N - j0);
-    for (std::int64_t j = 0; j < nr; ++j) {  // one source column at a time: B(., j0 + j)
-      if (j >= cols) {
-        for (std::int64_t k = 0; k < K; ++k) dst[k * nr + j] = T(0);
-        continue;
-      }
-      const T* src = b + (j0 + j) * b_cs;
-      for (std::int64_t k = 0; k < K; ++k) dst[k * nr + j] = src[k * b_rs];
-    }
-  }
 }
 
 template const Kernels<float>& kernels<float>();
 template const Kernels<double>& kernels<double>();
-template void pack_panels<float>(std::int64_t, std::int64_t, const float*, std::int64_t,
-                                 std::int64_t, int, float*);
-template void pack_panels<double>(std::int64_t, std::int64_t, const double*, std::int64_t,
-                                  std::int64_t, int, double*);
 
 }  // namespace fused
 
@@ -95,29 +84,34 @@ void for_row_slices(const RowSplit& s, std::int64_t B, F&& body) {
   }
 }
 
-// Scratch buffers that do not outlive a call (the rnn gates, dG, the packed w_hh), kept per
+// Scratch tensors that do not outlive a call (the rnn gates, dgates, the packed w_hh), kept per
 // thread and reused: a fresh megabyte-sized buffer per call costs more in page faults on first
 // touch than the kernels that fill it. Slots are fixed per use; grown when too small.
 enum Slot { kSlotGates, kSlotDgx, kSlotDgh, kSlotPacked, kSlotGh, kSlots };
-template <class T>
-T* scratch(Slot slot, std::int64_t elements) {
+Tensor& scratch_buffer(Slot slot) {
   thread_local Tensor buffers[kSlots];
-  Tensor& b = buffers[slot];
-  if (!b.defined() || b.numel() < elements) b = Tensor::empty({elements}, dtype_of<T>());
-  return b.data<T>();
+  return buffers[slot];
+}
+Tensor scratch(Slot slot, const Shape& shape, DType dtype) {
+  Tensor& b = scratch_buffer(slot);
+  if (!b.defined() || b.dtype() != dtype || b.numel() < numel_of(shape))
+    b = Tensor::empty({numel_of(shape)}, dtype);
+  return b.narrow(0, 0, numel_of(shape)).view(shape);
+}
+// w packed for the step GEMMs, into this thread's reusable buffer.
+PackedMatrix pack_step_weight(const Tensor& w) {
+  PackedMatrix packed(w, scratch_buffer(kSlotPacked));
+  scratch_buffer(kSlotPacked) = packed.panels();
+  return packed;
 }
 
-// Everything the forward produces; the backward reads it back from the tape's saved tensors.
-struct ForwardResult {
-  Tensor out;    // [T, B, H] hidden states; lstm: [T + 1, B, H], row T = c_T
-  Tensor acts;   // gru / lstm: gate activations [T, B, G*H]
-  Tensor extra;  // gru: W_hn h + b_hn [T, B, H]; lstm: c_t [T, B, H]
-};
-
-// The sizes of one call, its direction (reverse: from t = T - 1 down) and whether it has biases.
+// The sizes of one call, its direction (reverse: from t = T - 1 down), whether it has biases,
+// and the state-gradient scaling of its backward.
 struct Dims {
-  std::int64_t T, B, I, H, G, GH;
+  std::int64_t T, B, I, H, G;
   bool reverse, bias;
+  StateGradientScale scale;
+  std::int64_t GH() const { return G * H; }
 };
 
 // Step s (0 = the first run) handles time t = first + s * dir; its h_prev is the output at t - dir
@@ -128,83 +122,193 @@ struct TimeOrder {
   std::int64_t at(std::int64_t s) const { return first + s * dir; }
 };
 
-template <class T>
-ForwardResult forward(CellKind kind, const Dims& d, const Tensor& x, const Tensor& h0,
+// What a cell's forward step reads and writes, all [T, rows, X] or [rows, X] views of one slice.
+struct ForwardViews {
+  Tensor gates;   // [T, rows, G*H]: x-side pre-activations in, the cell's gates out
+  Tensor out;     // [T, rows, H] hidden states
+  Tensor extra;   // gru: W_hn h + b_hn; lstm: c_t  [T, rows, H]
+  Tensor h0, c0;  // [rows, H]
+  Tensor gh;      // gru: [rows, G*H] scratch for W_hh h_prev
+  Tensor b_hh;    // gru: the hidden-side biases [G*H] (zeros without biases)
+};
+
+// What a cell's backward step reads and writes.
+struct BackwardViews {
+  Tensor gates, out, extra, h0, c0;  // as in the forward (gates: the saved activations)
+  Tensor dy;                         // [T, rows, H]: d(loss)/d(output)
+  Tensor dgx, dgh;                   // [T, rows, G*H]: dgates of the x side and the h side
+  Tensor dh_rec, dc;                 // [rows, H]: dh from step t + 1; lstm: dc_t (in), dc_{t-1}
+};
+
+// Run step s of one thread's slice: the cell kernels, the packed w_hh, the slice's views, and
+// at(x) / prev(x, x0), the [rows, X] slices of step s and of step s - 1 (x0 at s = 0).
+template <class Scalar, class Views>
+struct Step {
+  const Kernels<Scalar>& k;
+  const PackedMatrix& w;
+  const Views& v;
+  TimeOrder order;
+  std::int64_t s;
+  Tensor at(const Tensor& x) const { return x[order.at(s)]; }
+  Tensor prev(const Tensor& x, const Tensor& x0) const { return s == 0 ? x0 : x[order.at(s - 1)]; }
+};
+template <class Scalar>
+Scalar* ptr(const Tensor& t) {
+  return t.data<Scalar>();
+}
+
+// The three cells: each one's forward step and, right below, its backward step. The packed w_hh
+// is w_hh^T [H, G*H] in the forward and w_hh [G*H, H] in the backward; dgh aliases dgx except
+// for gru, whose n block differs on the two sides.
+template <class Scalar>
+using ForwardStep = Step<Scalar, ForwardViews>;
+template <class Scalar>
+using BackwardStep = Step<Scalar, BackwardViews>;
+
+struct RnnCell {
+  bool relu;
+  static constexpr bool kSavesGates = false, kOwnHiddenSide = false, kCellState = false;
+
+  // gates_t += h_prev @ w_hh^T;  h = act(gates_t)
+  template <class Scalar>
+  void forward(const ForwardStep<Scalar>& st) const {
+    const Tensor gates = st.at(st.v.gates), h = st.at(st.v.out);
+    packed_matmul_into(gates, st.prev(st.v.out, st.v.h0), st.w, true);
+    st.k.rnn_forward(relu, h.size(0), h.size(1), ptr<Scalar>(gates), ptr<Scalar>(h));
+  }
+  // dgates_t from dh_t;  dh_{t-1} = dgates_t @ w_hh
+  template <class Scalar>
+  void backward(const BackwardStep<Scalar>& st) const {
+    const Tensor h = st.at(st.v.out), dgates = st.at(st.v.dgx);
+    st.k.rnn_backward(relu, h.size(0), h.size(1), ptr<Scalar>(h), ptr<Scalar>(st.at(st.v.dy)),
+                      ptr<Scalar>(st.v.dh_rec), ptr<Scalar>(dgates));
+    packed_matmul_into(st.v.dh_rec, dgates, st.w, false);
+  }
+};
+
+struct GruCell {
+  static constexpr bool kSavesGates = true, kOwnHiddenSide = true, kCellState = false;
+
+  // gh = h_prev @ w_hh^T kept apart: n needs r * (W_hn h + b_hn)
+  template <class Scalar>
+  void forward(const ForwardStep<Scalar>& st) const {
+    const ForwardViews& v = st.v;
+    const Tensor h_prev = st.prev(v.out, v.h0), h = st.at(v.out);
+    packed_matmul_into(v.gh, h_prev, st.w, false);
+    st.k.gru_forward(h.size(0), h.size(1), ptr<Scalar>(st.at(v.gates)), ptr<Scalar>(v.gh),
+                     ptr<Scalar>(v.b_hh), ptr<Scalar>(h_prev), ptr<Scalar>(st.at(v.extra)),
+                     ptr<Scalar>(h));
+  }
+  // dgx_t, dgh_t from dh_t;  dh_{t-1} = dh_t * z + dgh_t @ w_hh
+  template <class Scalar>
+  void backward(const BackwardStep<Scalar>& st) const {
+    const BackwardViews& v = st.v;
+    const Tensor dgh = st.at(v.dgh);
+    st.k.gru_backward(dgh.size(0), v.dh_rec.size(1), ptr<Scalar>(st.at(v.gates)),
+                      ptr<Scalar>(st.at(v.extra)), ptr<Scalar>(st.prev(v.out, v.h0)),
+                      ptr<Scalar>(st.at(v.dy)), ptr<Scalar>(v.dh_rec), ptr<Scalar>(st.at(v.dgx)),
+                      ptr<Scalar>(dgh));
+    packed_matmul_into(v.dh_rec, dgh, st.w, true);
+  }
+};
+
+struct LstmCell {
+  static constexpr bool kSavesGates = true, kOwnHiddenSide = false, kCellState = true;
+
+  // gates_t += h_prev @ w_hh^T;  c, h from the gates
+  template <class Scalar>
+  void forward(const ForwardStep<Scalar>& st) const {
+    const ForwardViews& v = st.v;
+    const Tensor gates = st.at(v.gates), h = st.at(v.out);
+    packed_matmul_into(gates, st.prev(v.out, v.h0), st.w, true);
+    st.k.lstm_forward(h.size(0), h.size(1), ptr<Scalar>(gates), ptr<Scalar>(st.prev(v.extra, v.c0)),
+                      ptr<Scalar>(st.at(v.extra)), ptr<Scalar>(h));
+  }
+  // dgates_t, dc_{t-1} from dh_t, dc_t;  dh_{t-1} = dgates_t @ w_hh
+  template <class Scalar>
+  void backward(const BackwardStep<Scalar>& st) const {
+    const BackwardViews& v = st.v;
+    const Tensor dgates = st.at(v.dgx);
+    st.k.lstm_backward(dgates.size(0), v.dh_rec.size(1), ptr<Scalar>(st.at(v.gates)),
+                       ptr<Scalar>(st.prev(v.extra, v.c0)), ptr<Scalar>(st.at(v.extra)),
+                       ptr<Scalar>(st.at(v.dy)), ptr<Scalar>(v.dh_rec), ptr<Scalar>(v.dc),
+                       ptr<Scalar>(dgates));
+    packed_matmul_into(v.dh_rec, dgates, st.w, false);
+  }
+};
+
+// The one switch over the cell kind: body(cell) with the cell's type.
+template <class F>
+decltype(auto) with_cell(CellKind kind, F&& body) {
+  switch (kind) {
+    case CellKind::rnn_tanh:
+      return body(RnnCell{false});
+    case CellKind::rnn_relu:
+      return body(RnnCell{true});
+    case CellKind::gru:
+      return body(GruCell{});
+    case CellKind::lstm:
+      break;
+  }
+  return body(LstmCell{});
+}
+
+// Everything the forward produces; the backward reads it back from the tape's saved tensors.
+struct ForwardResult {
+  Tensor out;    // [T, B, H] hidden states; lstm: [T + 1, B, H], row T = c after the last step
+  Tensor gates;  // gru / lstm: gate activations [T, B, G*H]
+  Tensor extra;  // gru: W_hn h + b_hn [T, B, H]; lstm: c_t [T, B, H]
+};
+
+template <class Scalar, class Cell>
+ForwardResult forward(const Cell& cell, const Dims& d, const Tensor& x, const Tensor& h0,
                       const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                       const Tensor& b_hh) {
-  const Kernels<T>& k = fused::kernels<T>();
-  // (plain copies, not a structured binding: clang 14 cannot capture those in OpenMP regions)
-  const std::int64_t T_ = d.T, B = d.B, I = d.I, H = d.H, GH = d.GH;
-  const TimeOrder order(d);
+  const Kernels<Scalar>& k = fused::kernels<Scalar>();
+  const std::int64_t T = d.T, B = d.B, H = d.H, GH = d.GH();
   const DType dt = w_ih.dtype();
-  const bool lstm = kind == CellKind::lstm, gru = kind == CellKind::gru;
   ForwardResult r;
   // The gates: saved for gru / lstm (their activations), scratch for rnn (the output suffices).
-  Tensor gates = lstm || gru ? Tensor::empty({T_, B, GH}, dt) : Tensor();
-  T* g = lstm || gru ? gates.data<T>() : scratch<T>(kSlotGates, T_ * B * GH);
-  r.out = Tensor::empty({lstm ? T_ + 1 : T_, B, H}, dt);
-  if (gru || lstm) r.extra = Tensor::empty({T_, B, H}, dt);
-  T* out = r.out.data<T>();
-  T* extra = gru || lstm ? r.extra.data<T>() : nullptr;
-  std::vector<T> no_bias(d.bias ? 0 : GH, T(0));  // the biases of a layer without them
-  const T* bih = d.bias ? b_ih.data<T>() : no_bias.data();
-  const T* bhh = d.bias ? b_hh.data<T>() : no_bias.data();
+  const Tensor gates =
+      Cell::kSavesGates ? Tensor::empty({T, B, GH}, dt) : scratch(kSlotGates, {T, B, GH}, dt);
+  Tensor gates_rows = gates.view({T * B, GH});
+  const Tensor out_all = Tensor::empty({Cell::kCellState ? T + 1 : T, B, H}, dt);
+  r.out = out_all;
+  const Tensor out = out_all.narrow(0, 0, T);
+  if (Cell::kSavesGates) r.extra = Tensor::empty({T, B, H}, dt);
+  const Tensor b_hh_or_zeros = d.bias ? b_hh : zeros({GH}, dt);
 
-  // Gx = x @ w_ih^T + b_ih (+ b_hh, except for gru whose n gate needs W_hn h + b_hn apart):
+  // gates = x @ w_ih^T + b_ih (+ b_hh, except for gru whose n gate needs W_hn h + b_hn apart):
   // every row starts as the bias, then one GEMM over all T * B rows adds the projection.
   // Token ids stand for one-hot rows, whose product with w_ih^T is column `id` of w_ih: a gather
-  // from w_ih^T (transposed once, I x GH) instead of a GEMM over mostly zeros.
-  std::vector<T> bias(bih, bih + GH);
-  if (!gru)
-    for (std::int64_t j = 0; j < GH; ++j) bias[j] += bhh[j];
+  // from w_ih^T (transposed once, [I, G*H]) instead of a GEMM over mostly zeros.
+  const Tensor bias = !d.bias ? zeros({GH}, dt) : Cell::kOwnHiddenSide ? b_ih : add(b_ih, b_hh);
   if (x.dtype() == DType::i64) {  // row = bias + column ids[row] of w_ih, in one pass
-    const Tensor w_ih_t = w_ih.transpose(0, 1).contiguous();  // [I, GH]
-    const T* wt = w_ih_t.data<T>();
+    const Tensor w_ih_t = w_ih.t().contiguous();  // [I, G*H]
     const std::int64_t* ids = x.data<std::int64_t>();
-    for (std::int64_t row = 0; row < T_ * B; ++row)
-      k.add_row(GH, bias.data(), wt + ids[row] * GH, g + row * GH);
+    const Scalar* columns = w_ih_t.data<Scalar>();
+    Scalar* rows = gates_rows.data<Scalar>();
+    for (std::int64_t row = 0; row < T * B; ++row)  // (rows of contiguous [., G*H] tensors)
+      simd::add_row(GH, bias.data<Scalar>(), columns + ids[row] * GH, rows + row * GH);
   } else {
-    for (std::int64_t row = 0; row < T_ * B; ++row)
-      std::memcpy(g + row * GH, bias.data(), GH * sizeof(T));
-    gemm<T>(T_ * B, GH, I, T(1), x.data<T>(), I, 1, w_ih.data<T>(), 1, I, T(1), g, GH, 1);
+    gates_rows.copy_(bias);
+    matmul_into(gates_rows, x.view({T * B, d.I}), w_ih.t(), 1.0, 1.0);
   }
 
-  // w_hh^T (H x GH) packed once for the H-deep step GEMMs.
-  T* wp = scratch<T>(kSlotPacked, fused::packed_size(H, GH, k.panel_width));
-  fused::pack_panels<T>(H, GH, w_hh.data<T>(), 1, H, k.panel_width, wp);
-  T* gh = gru ? scratch<T>(kSlotGh, B * GH) : nullptr;  // gru: W_hh h_prev of this step
-
+  const PackedMatrix w_hh_t = pack_step_weight(w_hh.t());  // [H, G*H], for the H-deep steps
+  const Tensor gh = Cell::kOwnHiddenSide ? scratch(kSlotGh, {B, GH}, dt) : Tensor();
   const RowSplit split = split_rows(B, GH, H);
   for_row_slices(split, B, [&](std::int64_t b0, std::int64_t rows) {
-    for (std::int64_t s = 0; s < T_; ++s) {
-      const std::int64_t t = order.at(s);
-      const T* h_prev = s == 0 ? h0.data<T>() + b0 * H : out + ((t - order.dir) * B + b0) * H;
-      T* gt = g + (t * B + b0) * GH;
-      T* h = out + (t * B + b0) * H;
-      switch (kind) {
-        case CellKind::rnn_tanh:
-        case CellKind::rnn_relu:  // G_t = Gx_t + h_prev @ w_hh^T;  h = act(G_t)
-          k.packed_gemm(rows, GH, H, h_prev, H, wp, true, gt, GH);
-          k.rnn_forward(kind == CellKind::rnn_relu, rows, H, gt, h);
-          break;
-        case CellKind::gru: {  // gh = h_prev @ w_hh^T kept apart: n needs r * (W_hn h + b_hn)
-          T* ght = gh + b0 * GH;
-          k.packed_gemm(rows, GH, H, h_prev, H, wp, false, ght, GH);
-          k.gru_forward(rows, H, gt, ght, bhh, h_prev, extra + (t * B + b0) * H, h);
-          break;
-        }
-        case CellKind::lstm: {  // G_t = Gx_t + h_prev @ w_hh^T;  c, h from the gates
-          const T* c_prev = s == 0 ? c0.data<T>() + b0 * H : extra + ((t - order.dir) * B + b0) * H;
-          k.packed_gemm(rows, GH, H, h_prev, H, wp, true, gt, GH);
-          k.lstm_forward(rows, H, gt, c_prev, extra + (t * B + b0) * H, h);
-          break;
-        }
-      }
-    }
+    auto part = [&](const Tensor& t, std::int64_t axis) {
+      return t.defined() ? t.narrow(axis, b0, rows) : Tensor();
+    };
+    const ForwardViews v{part(gates, 1), part(out, 1), part(r.extra, 1), part(h0, 0),
+                         part(c0, 0),    part(gh, 0),  b_hh_or_zeros};
+    for (std::int64_t s = 0; s < T; ++s)
+      cell.forward(ForwardStep<Scalar>{k, w_hh_t, v, TimeOrder(d), s});
   });
-  if (lstm)  // row T: c after the last step run
-    std::memcpy(out + T_ * B * H, extra + order.at(T_ - 1) * B * H, B * H * sizeof(T));
-  if (gru || lstm) r.acts = gates;
+  if (Cell::kCellState) out_all[T].copy_(r.extra[TimeOrder(d).at(T - 1)]);
+  if (Cell::kSavesGates) r.gates = gates;
   return r;
 }
 
@@ -213,103 +317,85 @@ struct Grads {
   Tensor dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh;
 };
 
-template <class T>
-Grads backward(CellKind kind, const Dims& d, const BackwardCtx& ctx, bool need_dx, Tensor dout) {
-  const Kernels<T>& k = fused::kernels<T>();
-  // (plain copies, not a structured binding: clang 14 cannot capture those in OpenMP regions)
-  const std::int64_t T_ = d.T, B = d.B, I = d.I, H = d.H, GH = d.GH;
-  const TimeOrder order(d);
-  const bool lstm = kind == CellKind::lstm, gru = kind == CellKind::gru;
+// db[j] = sum over all rows of m[row, j] (m contiguous), with the tensor module's row kernel.
+template <class Scalar>
+Tensor column_sums(const Tensor& m) {
+  const std::int64_t n = m.size(1);
+  Tensor sums = zeros({n}, m.dtype());
+  Scalar* acc = sums.data<Scalar>();
+  const Scalar* rows = m.data<Scalar>();
+  for (std::int64_t row = 0; row < m.size(0); ++row) simd::add_row(n, rows + row * n, acc, acc);
+  return sums;
+}
+
+template <class Scalar, class Cell>
+Grads backward(const Cell& cell, const Dims& d, const BackwardCtx& ctx, bool need_dx,
+               const Tensor& dout_in) {
+  const Kernels<Scalar>& k = fused::kernels<Scalar>();
+  const std::int64_t T = d.T, B = d.B, H = d.H, GH = d.GH();
   const Tensor& x = ctx.saved("x");
   const Tensor& h0 = ctx.saved("h0");
   const Tensor& w_ih = ctx.saved("w_ih");
-  const Tensor& w_hh = ctx.saved("w_hh");
   const DType dt = w_ih.dtype();
-  const T* out = ctx.out().data<T>();
-  const T* acts = gru || lstm ? ctx.saved("acts").data<T>() : nullptr;
-  const T* extra = gru || lstm ? ctx.saved("extra").data<T>() : nullptr;
-  dout = dout.contiguous();
-  const T* dy = dout.data<T>();
+  const Tensor out = ctx.out().narrow(0, 0, T);
+  const Tensor dout = dout_in.contiguous();
 
-  // dG of every step: [T, B, G*H]. For gru the x side and the h side differ in the n block.
-  T* dgx_p = scratch<T>(kSlotDgx, T_ * B * GH);
-  T* dgh_p = gru ? scratch<T>(kSlotDgh, T_ * B * GH) : dgx_p;
+  // dgates of every step: [T, B, G*H]. For gru the x side and the h side differ in the n block.
+  const Tensor dgx = scratch(kSlotDgx, {T, B, GH}, dt);
+  const Tensor dgh = Cell::kOwnHiddenSide ? scratch(kSlotDgh, {T, B, GH}, dt) : dgx;
   Grads r;
   r.dh0 = zeros({B, H}, dt);  // dh_rec: the part of dh_t coming from step t + 1, zero at T - 1
-  if (lstm) r.dc0 = dout[T_].clone();  // dc_T = d(loss)/d(c_T), the output's last row
-  T* dh_rec = r.dh0.data<T>();
-  T* dc = lstm ? r.dc0.data<T>() : nullptr;
+  if (Cell::kCellState) r.dc0 = dout[T].clone();  // dc_T = d(loss)/d(c_T), the output's last row
 
-  // w_hh (GH x H) packed for the GH-deep step GEMMs dh_prev = dG_t @ w_hh.
-  T* wp = scratch<T>(kSlotPacked, fused::packed_size(GH, H, k.panel_width));
-  fused::pack_panels<T>(GH, H, w_hh.data<T>(), H, 1, k.panel_width, wp);
-
+  const PackedMatrix w_hh = pack_step_weight(ctx.saved("w_hh"));  // [G*H, H], the G*H-deep steps
   const RowSplit split = split_rows(B, GH, H);
   for_row_slices(split, B, [&](std::int64_t b0, std::int64_t rows) {
-    T* dhr = dh_rec + b0 * H;
-    for (std::int64_t s = T_ - 1; s >= 0; --s) {
-      const std::int64_t row = order.at(s) * B + b0;  // first row of this slice at step s
-      const std::int64_t prev = row - order.dir * B;  // the same at step s - 1
-      const T* h_prev = s == 0 ? h0.data<T>() + b0 * H : out + prev * H;
-      switch (kind) {
-        case CellKind::rnn_tanh:
-        case CellKind::rnn_relu:  // dG_t from dh_t;  dh_{t-1} = dG_t @ w_hh
-          k.rnn_backward(kind == CellKind::rnn_relu, rows, H, out + row * H, dy + row * H, dhr,
-                         dgx_p + row * GH);
-          k.packed_gemm(rows, H, GH, dgx_p + row * GH, GH, wp, false, dhr, H);
-          break;
-        case CellKind::gru:  // dh_{t-1} = dh_t * z + dGh_t @ w_hh
-          k.gru_backward(rows, H, acts + row * GH, extra + row * H, h_prev, dy + row * H, dhr,
-                         dgx_p + row * GH, dgh_p + row * GH);
-          k.packed_gemm(rows, H, GH, dgh_p + row * GH, GH, wp, true, dhr, H);
-          break;
-        case CellKind::lstm: {  // dG_t, dc_{t-1} from dh_t, dc_t;  dh_{t-1} = dG_t @ w_hh
-          const T* c_prev = s == 0 ? ctx.saved("c0").data<T>() + b0 * H : extra + prev * H;
-          k.lstm_backward(rows, H, acts + row * GH, c_prev, extra + row * H, dy + row * H, dhr,
-                          dc + b0 * H, dgx_p + row * GH);
-          k.packed_gemm(rows, H, GH, dgx_p + row * GH, GH, wp, false, dhr, H);
-          break;
-        }
+    auto part = [&](const Tensor& t, std::int64_t axis) {
+      return t.defined() ? t.narrow(axis, b0, rows) : Tensor();
+    };
+    const BackwardViews v{part(ctx.saved("gates"), 1),
+                          part(out, 1),
+                          part(ctx.saved("extra"), 1),
+                          part(h0, 0),
+                          part(ctx.saved("c0"), 0),
+                          part(dout.narrow(0, 0, T), 1),
+                          part(dgx, 1),
+                          part(dgh, 1),
+                          part(r.dh0, 0),
+                          part(r.dc0, 0)};
+    Tensor dh_rec = v.dh_rec, dc = v.dc;  // (handles: scaled in place below)
+    for (std::int64_t s = T - 1; s >= 0; --s) {
+      cell.backward(BackwardStep<Scalar>{k, w_hh, v, TimeOrder(d), s});
+      // The unbiased truncation's reweighting: the state entering step s >= from_step passes
+      // its gradient on times factor (dh_rec and dc now hold d(loss)/d(state before step s)).
+      if (s >= d.scale.from_step && d.scale.scales()) {
+        dh_rec.mul_(d.scale.factor);
+        if (Cell::kCellState) dc.mul_(d.scale.factor);
       }
     }
   });
 
   // Weight gradients, one GEMM each over all T * B rows (the sum over time is the K loop):
-  //   dW_hh = dGh^T @ h_prev: h0 at the first step run, the neighbour output elsewhere; forward
+  //   dW_hh = dgh^T @ h_prev: h0 at the first step run, the neighbour output elsewhere; forward
   //           rows 1..T-1 pair with outputs 0..T-2, reverse rows 0..T-2 with outputs 1..T-1
   //           (two GEMMs: h0 is not stored next to the outputs)
-  //   dW_ih = dGx^T @ x          dx = dGx @ w_ih          db = column sums of dG
-  r.dw_hh = Tensor::empty({GH, H}, dt);
-  T* dwhh = r.dw_hh.data<T>();
+  //   dW_ih = dgx^T @ x          dx = dgx @ w_ih          db = column sums of dgates
+  const TimeOrder order(d);
   const std::int64_t later = d.reverse ? 0 : 1;  // the first of the rows that follow another step
-  gemm<T>(GH, H, B, T(1), dgh_p + order.first * B * GH, 1, GH, h0.data<T>(), H, 1, T(0), dwhh, H,
-          1);
-  gemm<T>(GH, H, (T_ - 1) * B, T(1), dgh_p + later * B * GH, 1, GH, out + (1 - later) * B * H, H, 1,
-          T(1), dwhh, H, 1);
-  if (x.dtype() == DType::i64) {  // one-hot rows: dW_ih^T[id] += dGx row (a scatter-add)
-    Tensor dw_ih_t = zeros({I, GH}, dt);
-    T* dwt = dw_ih_t.data<T>();
-    const std::int64_t* ids = x.data<std::int64_t>();
-    for (std::int64_t row = 0; row < T_ * B; ++row)
-      k.add_row(GH, dgx_p + row * GH, dwt + ids[row] * GH, dwt + ids[row] * GH);
-    r.dw_ih = dw_ih_t.transpose(0, 1).contiguous();
-  } else {
-    r.dw_ih = Tensor::empty({GH, I}, dt);
-    gemm<T>(GH, I, T_ * B, T(1), dgx_p, 1, GH, x.data<T>(), I, 1, T(0), r.dw_ih.data<T>(), I, 1);
-  }
-  if (need_dx) {
-    r.dx = Tensor::empty({T_, B, I}, dt);
-    gemm<T>(T_ * B, I, GH, T(1), dgx_p, GH, 1, w_ih.data<T>(), I, 1, T(0), r.dx.data<T>(), I, 1);
-  }
-  auto column_sums = [&](const T* m) {
-    Tensor s = zeros({GH}, dt);
-    T* sp = s.data<T>();
-    for (std::int64_t row = 0; row < T_ * B; ++row) k.add_row(GH, m + row * GH, sp, sp);
-    return s;
-  };
+  auto rows_of = [](const Tensor& t) { return t.reshape({t.numel() / t.size(-1), t.size(-1)}); };
+  r.dw_hh = Tensor::empty({GH, H}, dt);
+  matmul_into(r.dw_hh, dgh[order.first].t(), h0);
+  matmul_into(r.dw_hh, rows_of(dgh.narrow(0, later, T - 1)).t(),
+              rows_of(out.narrow(0, 1 - later, T - 1)), 1.0, 1.0);
+  const Tensor dgx_rows = rows_of(dgx);
+  if (x.dtype() == DType::i64)  // one-hot rows: dW_ih^T[id] += dgx row (a scatter-add)
+    r.dw_ih = index_add({d.I, GH}, 0, x.flatten(), dgx_rows).t().contiguous();
+  else
+    r.dw_ih = matmul(dgx_rows.t(), rows_of(x));
+  if (need_dx) r.dx = matmul(dgx_rows, w_ih).view({T, B, d.I});
   if (d.bias) {
-    r.db_ih = column_sums(dgx_p);
-    r.db_hh = gru ? column_sums(dgh_p) : r.db_ih;
+    r.db_ih = column_sums<Scalar>(dgx_rows);
+    r.db_hh = Cell::kOwnHiddenSide ? column_sums<Scalar>(rows_of(dgh)) : r.db_ih;
   }
   return r;
 }
@@ -369,30 +455,31 @@ void check_shapes(CellKind kind, const Var& x, const Var& h0, const Var& c0, con
 
 Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var& c0,
                           const Var& w_ih, const Var& w_hh, const Var& b_ih, const Var& b_hh,
-                          bool reverse) {
+                          bool reverse, StateGradientScale scale) {
   check_shapes(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh);
   const bool lstm = kind == CellKind::lstm, bias = b_ih.defined();
-  const std::int64_t H = h0.size(1);
   const bool ids = x.dtype() == DType::i64;  // token ids standing for one-hot rows
-  const std::int64_t I = ids ? w_ih.size(1) : x.size(2);
-  const Dims d{x.size(0), x.size(1), I, H, gate_count(kind), gate_count(kind) * H, reverse, bias};
+  const Dims d{
+      x.size(0), x.size(1), ids ? w_ih.size(1) : x.size(2), h0.size(1), gate_count(kind), reverse,
+      bias,      scale};
   const DType dt = w_ih.dtype();
 
   // Contiguous values (no copy when they already are); the backward reads these back.
   const Tensor x_c = x.value().contiguous(), h0_c = h0.value().contiguous();
   const Tensor c0_c = lstm ? c0.value().contiguous() : Tensor();
   const Tensor w_ih_c = w_ih.value().contiguous(), w_hh_c = w_hh.value().contiguous();
-  const Tensor b_ih_c = bias ? b_ih.value().contiguous() : Tensor();
   const Tensor b_hh_c = bias ? b_hh.value().contiguous() : Tensor();
+  const Tensor b_ih_c = bias ? b_ih.value().contiguous() : Tensor();
 
-  auto run = [&]<class T>(std::type_identity<T>) {
-    return forward<T>(kind, d, x_c, h0_c, c0_c, w_ih_c, w_hh_c, b_ih_c, b_hh_c);
-  };
-  ForwardResult f =
-      dt == DType::f32 ? run(std::type_identity<float>{}) : run(std::type_identity<double>{});
-  std::vector<SavedTensor> saved{{"x", x_c},       {"h0", h0_c},      {"c0", c0_c},
-                                 {"w_ih", w_ih_c}, {"w_hh", w_hh_c},  {"b_hh", b_hh_c},
-                                 {"acts", f.acts}, {"extra", f.extra}};
+  ForwardResult f = with_cell(kind, [&](const auto& cell) {
+    auto run = [&]<class Scalar>() {
+      return forward<Scalar>(cell, d, x_c, h0_c, c0_c, w_ih_c, w_hh_c, b_ih_c, b_hh_c);
+    };
+    return dt == DType::f32 ? run.template operator()<float>() : run.template operator()<double>();
+  });
+  std::vector<SavedTensor> saved{{"x", x_c},         {"h0", h0_c},      {"c0", c0_c},
+                                 {"w_ih", w_ih_c},   {"w_hh", w_hh_c},  {"b_hh", b_hh_c},
+                                 {"gates", f.gates}, {"extra", f.extra}};
 
   // Inputs in order x, h0, [c0], w_ih, w_hh, [b_ih, b_hh]: c0 only for lstm, biases if any.
   std::vector<Var> inputs{x, h0};
@@ -414,9 +501,11 @@ Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var&
                ": the fused recurrent layer has a first-order backward only; for "
                "create_graph (second derivatives) build the layer with fused = false");
         } else {
-          Grads g = ctx.in_dtype(w0) == DType::f32
-                        ? backward<float>(kind, d, ctx, ctx.needs(0), ctx.dout)
-                        : backward<double>(kind, d, ctx, ctx.needs(0), ctx.dout);
+          Grads g = with_cell(kind, [&](const auto& cell) {
+            return ctx.in_dtype(w0) == DType::f32
+                       ? backward<float>(cell, d, ctx, ctx.needs(0), ctx.dout)
+                       : backward<double>(cell, d, ctx, ctx.needs(0), ctx.dout);
+          });
           if (g.dx.defined()) ctx.add(0, std::move(g.dx));
           ctx.add(1, std::move(g.dh0));
           if (lstm) ctx.add(2, std::move(g.dc0));

@@ -128,11 +128,20 @@ Recurrent::Output Recurrent::forward(const Var& x, const RecurrentState& state,
   return run(x, state, &gen);
 }
 
+Recurrent::Output Recurrent::forward(const Var& x, const RecurrentState& state, Generator& gen,
+                                     const StateGradientScale& scale) const {
+  check(fused || !scale.scales(), type_name(),
+        ": a StateGradientScale needs the fused layer (fused = true); cell by cell, scale the "
+        "state between steps instead (lm::scale_gradient)");
+  return run(x, state, &gen, scale);
+}
+
 Recurrent::Output Recurrent::forward(const Var& x, const RecurrentState& state) const {
   return run(x, state, nullptr);
 }
 
-Recurrent::Output Recurrent::run(const Var& x, const RecurrentState& state, Generator* gen) const {
+Recurrent::Output Recurrent::run(const Var& x, const RecurrentState& state, Generator* gen,
+                                 const StateGradientScale& scale) const {
   check_input(x, state);
   const bool lstm = kind_ == CellKind::lstm;
   // Time-major inside: batch_first input is transposed (the fused layer copies it contiguous).
@@ -150,7 +159,7 @@ Recurrent::Output Recurrent::run(const Var& x, const RecurrentState& state, Gene
     if (!fused) return run_cell(LayerCell{kind_, w}, in, std::move(s), reverse);
     // One tape entry; for the LSTM the result has one extra row: the final c.
     const Var y =
-        fused_recurrent_layer(kind_, in, s.h, s.c, w.w_ih, w.w_hh, w.b_ih, w.b_hh, reverse);
+        fused_recurrent_layer(kind_, in, s.h, s.c, w.w_ih, w.w_hh, w.b_ih, w.b_hh, reverse, scale);
     const Var h_last = select(y, 0, reverse ? 0 : steps - 1);
     if (!lstm) return {y, CellState{h_last, Var()}};
     return {slice(y, 0, 0, steps), CellState{h_last, select(y, 0, steps)}};

@@ -190,8 +190,8 @@ void gemm_with_kernel(const std::string& kernel, int64_t M, int64_t N, int64_t K
   check(M >= 0 && N >= 0 && K >= 0, "gemm: negative size M=", M, " N=", N, " K=", K);
   const GemmProblem<T> p{M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, c_rs, c_cs};
   const auto cpu = xsimd::available_architectures();
-  if (kernel == GemmConfig<xsimd::avx512f>::name && cpu.avx512f)
-    GemmDriver{}(xsimd::avx512f{}, p);
+  if (kernel == GemmConfig<xsimd::avx512bw>::name && cpu.avx512bw)
+    GemmDriver{}(xsimd::avx512bw{}, p);
   else if (kernel == GemmConfig<xsimd::fma3<xsimd::avx2>>::name && cpu.fma3_avx2)
     GemmDriver{}(xsimd::fma3<xsimd::avx2>{}, p);
   else if (kernel == GemmConfig<xsimd::sse2>::name && cpu.sse2)

@@ -9,4 +9,7 @@ template void GemmKernel<float>::operator()(xsimd::fma3<xsimd::avx2>, const Gemm
 template void GemmKernel<double>::operator()(xsimd::fma3<xsimd::avx2>, const GemmProblem<double>&,
                                              double*) const;
 
+WENGERT_PACKED_GEMM_INSTANCES(, xsimd::fma3<xsimd::avx2>, float)
+WENGERT_PACKED_GEMM_INSTANCES(, xsimd::fma3<xsimd::avx2>, double)
+
 }  // namespace wengert::detail

@@ -8,13 +8,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
-#include <xsimd/xsimd.hpp>
+#include <wengert/tensor/simd.hpp>
 
 namespace wengert::detail {
 
-// Best first: xsimd::dispatch walks the list and calls the first architecture the CPU supports.
-// AVX-512F is all the kernel needs (FMA + broadcast + load/store on zmm registers).
-using GemmArchs = xsimd::arch_list<xsimd::avx512f, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
+// The architectures xsimd::dispatch chooses from: the library's one list (wengert/tensor/simd.hpp,
+// best first). Of AVX-512 the kernel needs only the F subset (FMA + broadcast + load/store on zmm
+// registers); the list names avx512bw, which every AVX-512 CPU since Skylake-X has.
+using GemmArchs = simd::Archs;
 
 // Register tile (mr x nr of C held in registers by the micro-kernel) and cache blocks:
 //   kc: depth of one rank-kc update; the B micro-panel (kc x nr) stays in L1,
@@ -39,7 +40,7 @@ struct GemmConfig;
 //   B micro-panel (kc x nr, 18 KB) stays in L1, the A block (384 KB) in L2, and the B panel
 //   (kc x nc, 6 MB) in L3. f64: the same tile, kc = 256 so its B micro-panel is 24 KB.
 template <>
-struct GemmConfig<xsimd::avx512f> {
+struct GemmConfig<xsimd::avx512bw> {
   static constexpr const char* name = "avx512";
   static constexpr BlockSizes f32{32, 12, 384, 256, 4092};  // 24 zmm accumulators
   static constexpr BlockSizes f64{16, 12, 256, 192, 4092};  // same tile in 8-lane registers
@@ -108,11 +109,44 @@ struct GemmKernel {
   void operator()(Arch, const GemmProblem<T>& p, T* workspace) const;
 };
 
+// The pack-once GEMM (wengert/tensor/packed_gemm.hpp): the rows of a packed panel (its width in
+// C's columns), the packing of W [K, N] (W(k, n) = w[k * w_rs + n * w_cs]) into dst, and
+// C[M, N] (+)= A[M, K] @ W from the packed W, A and C row-major with row strides lda and ldc.
+template <class T>
+struct PackedPanelRows {
+  template <class Arch>
+  int operator()(Arch) const;
+};
+template <class T>
+struct PackWeight {
+  template <class Arch>
+  void operator()(Arch, int64_t k, int64_t n, const T* w, int64_t w_rs, int64_t w_cs, T* dst) const;
+};
+template <class T>
+struct PackedMultiply {
+  template <class Arch>
+  void operator()(Arch, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* wp,
+                  bool accumulate, T* c, int64_t ldc) const;
+};
+
+#define WENGERT_PACKED_GEMM_INSTANCES(EXTERN, ARCH, T)                                          \
+  EXTERN template int PackedPanelRows<T>::operator()(ARCH) const;                               \
+  EXTERN template void PackWeight<T>::operator()(ARCH, int64_t, int64_t, const T*, int64_t,     \
+                                                 int64_t, T*) const;                            \
+  EXTERN template void PackedMultiply<T>::operator()(ARCH, int64_t, int64_t, int64_t, const T*, \
+                                                     int64_t, const T*, bool, T*, int64_t) const;
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::avx512bw, float)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::avx512bw, double)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::fma3<xsimd::avx2>, float)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::fma3<xsimd::avx2>, double)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::sse2, float)
+WENGERT_PACKED_GEMM_INSTANCES(extern, xsimd::sse2, double)
+
 // Defined (explicitly instantiated) in gemm_avx512.cpp, gemm_avx2.cpp and gemm_sse2.cpp; these
 // declarations keep every other translation unit from instantiating the SIMD code itself.
-extern template void GemmKernel<float>::operator()(xsimd::avx512f, const GemmProblem<float>&,
+extern template void GemmKernel<float>::operator()(xsimd::avx512bw, const GemmProblem<float>&,
                                                    float*) const;
-extern template void GemmKernel<double>::operator()(xsimd::avx512f, const GemmProblem<double>&,
+extern template void GemmKernel<double>::operator()(xsimd::avx512bw, const GemmProblem<double>&,
                                                     double*) const;
 extern template void GemmKernel<float>::operator()(xsimd::fma3<xsimd::avx2>,
                                                    const GemmProblem<float>&, float*) const;

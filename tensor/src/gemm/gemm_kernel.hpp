@@ -118,8 +118,12 @@ struct PackedGemm {
   //   for each k:  a_k = A~(0:R*W, k)                                  (R aligned loads)
   //                for each j: acc(:, j) += a_k * broadcast(B~(k, j))   (R fmas)
   // beta == 0 never reads C, so NaNs already in C do not leak into the result.
-  template <int R, int NC>
-  static void micro_kernel(int64_t kc, const T* a, const T* b, T alpha, T beta, T* c, int64_t ldc) {
+  // kRowsB: B~ is not packed but read in place from NC rows of a row-major matrix, B~(k, j) =
+  // b[j * ldb + k] (the left operand of packed_matmul_into, see packed_step below); else ldb is
+  // unused and B~(k, j) = b[k * NR + j].
+  template <int R, int NC, bool kRowsB = false>
+  static void micro_kernel(int64_t kc, const T* a, const T* b, int64_t ldb, T alpha, T beta, T* c,
+                           int64_t ldc) {
     constexpr int W = Batch::size;
     // Ask for C's lines now; they are only touched after the k loop, so the misses overlap it.
     for (int j = 0; j < NC; ++j)
@@ -138,12 +142,12 @@ struct PackedGemm {
       for (int r = 0; r < R; ++r) a_k[r] = Batch::load_aligned(a + r * W);
 #pragma GCC unroll 64
       for (int j = 0; j < NC; ++j) {
-        const Batch b_kj(b[j]);
+        const Batch b_kj(kRowsB ? b[j * ldb] : b[j]);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) acc[j][r] = xsimd::fma(a_k[r], b_kj, acc[j][r]);
       }
       a += MR;
-      b += NR;
+      b += kRowsB ? 1 : NR;
     }
 
     // C = alpha * acc + beta * C with one explicit fma per register: the same operations for
@@ -163,29 +167,32 @@ struct PackedGemm {
     }
   }
 
-  // Every instance micro_kernel<R, NC>, R = 1..V, NC = 1..NR, indexed by [(R - 1) * NR + NC - 1].
-  using Kernel = void (*)(int64_t, const T*, const T*, T, T, T*, int64_t);
-  template <int... I>
+  // Every instance micro_kernel<R, NC, kRowsB>, R = 1..V, NC = 1..NR, indexed by
+  // [(R - 1) * NR + NC - 1].
+  using Kernel = void (*)(int64_t, const T*, const T*, int64_t, T, T, T*, int64_t);
+  template <bool kRowsB, int... I>
   static constexpr std::array<Kernel, V * NR> kernel_table(std::integer_sequence<int, I...>) {
-    return {&micro_kernel<I / NR + 1, I % NR + 1>...};
+    return {&micro_kernel<I / NR + 1, I % NR + 1, kRowsB>...};
   }
-  static constexpr std::array<Kernel, V* NR> kernels =
-      kernel_table(std::make_integer_sequence<int, V * NR>{});
+  template <bool kRowsB>
+  static constexpr std::array<Kernel, V * NR> kernels =
+      kernel_table<kRowsB>(std::make_integer_sequence<int, V * NR>{});
 
   // A tile on the edge of C (mr < MR or nr < NR): the smallest kernel instance that covers it,
   // writing C directly when its rows fill whole registers and are unit-stride, else through an
   // aligned buffer (C copied in and out, so the arithmetic is exactly that of the direct path).
-  static void micro_kernel_edge(int64_t mr, int64_t nr, int64_t kc, const T* a, const T* b, T alpha,
-                                T beta, T* c, int64_t c_rs, int64_t c_cs) {
+  template <bool kRowsB = false>
+  static void micro_kernel_edge(int64_t mr, int64_t nr, int64_t kc, const T* a, const T* b,
+                                int64_t ldb, T alpha, T beta, T* c, int64_t c_rs, int64_t c_cs) {
     constexpr int W = Batch::size;
     const int64_t regs = (mr + W - 1) / W;
-    const Kernel kernel = kernels[(regs - 1) * NR + nr - 1];
-    if (mr == regs * W && c_rs == 1) return kernel(kc, a, b, alpha, beta, c, c_cs);
+    const Kernel kernel = kernels<kRowsB>[(regs - 1) * NR + nr - 1];
+    if (mr == regs * W && c_rs == 1) return kernel(kc, a, b, ldb, alpha, beta, c, c_cs);
     alignas(64) T tile[MR * NR];
     for (int64_t j = 0; j < nr; ++j)
       for (int64_t i = 0; i < regs * W; ++i)
         tile[j * MR + i] = (beta != T(0) && i < mr) ? c[i * c_rs + j * c_cs] : T(0);
-    kernel(kc, a, b, alpha, beta, tile, MR);
+    kernel(kc, a, b, ldb, alpha, beta, tile, MR);
     for (int64_t j = 0; j < nr; ++j)
       for (int64_t i = 0; i < mr; ++i) c[i * c_rs + j * c_cs] = tile[j * MR + i];
   }
@@ -199,9 +206,9 @@ struct PackedGemm {
       const T* a_panel = a_block + ir * kc;
       T* c_tile = c + ir * c_rs;
       if (mr == MR && nr == NR && c_rs == 1)
-        micro_kernel<V, NR>(kc, a_panel, b_panel, alpha, beta, c_tile, c_cs);
+        micro_kernel<V, NR>(kc, a_panel, b_panel, 0, alpha, beta, c_tile, c_cs);
       else
-        micro_kernel_edge(mr, nr, kc, a_panel, b_panel, alpha, beta, c_tile, c_rs, c_cs);
+        micro_kernel_edge(mr, nr, kc, a_panel, b_panel, 0, alpha, beta, c_tile, c_rs, c_cs);
     }
   }
 
@@ -247,6 +254,48 @@ template <class T>
 template <class Arch>
 void GemmKernel<T>::operator()(Arch, const GemmProblem<T>& p, T* workspace) const {
   PackedGemm<T, Arch>::loop5_jc(p, workspace);
+}
+
+// ---- the pack-once GEMM of packed_gemm.hpp ------------------------------------------------------
+// C[M, N] (+)= A[M, K] @ W with W packed once, as C^T = W^T A^T: W^T (N x K) is the kernel's
+// packed left operand, in MR-row micro-panels over the whole depth K (pack_a with mc = N,
+// kc = K), and A^T is its right operand, read in place from A's rows (no per-call packing: at a
+// recurrent step M is the batch and A the hidden state, a few KB). C's rows are C^T's columns.
+
+template <class T>
+template <class Arch>
+int PackedPanelRows<T>::operator()(Arch) const {
+  return PackedGemm<T, Arch>::MR;
+}
+
+template <class T>
+template <class Arch>
+void PackWeight<T>::operator()(Arch, int64_t k, int64_t n, const T* w, int64_t w_rs, int64_t w_cs,
+                               T* dst) const {
+  PackedGemm<T, Arch>::pack_a(n, k, w, w_cs, w_rs, dst);  // W^T(i, k) = W(k, i)
+}
+
+// Panel by panel of W^T (MR columns of C; the panel, K x MR, stays in L1 / L2 while every row
+// block of A passes by), then NR rows of A at a time: one MR x NR tile of C^T in registers.
+template <class T>
+template <class Arch>
+void PackedMultiply<T>::operator()(Arch, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
+                                   const T* wp, bool accumulate, T* c, int64_t ldc) const {
+  using G = PackedGemm<T, Arch>;
+  const T beta = accumulate ? T(1) : T(0);
+  for (int64_t i0 = 0; i0 < n; i0 += G::MR) {
+    const int64_t mr = G::min(G::MR, n - i0);
+    const T* panel = wp + i0 * k;
+    for (int64_t j0 = 0; j0 < m; j0 += G::NR) {
+      const int64_t nr = G::min(G::NR, m - j0);
+      if (mr == G::MR && nr == G::NR)
+        G::template micro_kernel<G::V, G::NR, true>(k, panel, a + j0 * lda, lda, T(1), beta,
+                                                    c + j0 * ldc + i0, ldc);
+      else
+        G::template micro_kernel_edge<true>(mr, nr, k, panel, a + j0 * lda, lda, T(1), beta,
+                                            c + j0 * ldc + i0, 1, ldc);
+    }
+  }
 }
 
 }  // namespace wengert::detail

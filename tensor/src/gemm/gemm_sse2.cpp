@@ -8,4 +8,7 @@ template void GemmKernel<float>::operator()(xsimd::sse2, const GemmProblem<float
 template void GemmKernel<double>::operator()(xsimd::sse2, const GemmProblem<double>&,
                                              double*) const;
 
+WENGERT_PACKED_GEMM_INSTANCES(, xsimd::sse2, float)
+WENGERT_PACKED_GEMM_INSTANCES(, xsimd::sse2, double)
+
 }  // namespace wengert::detail

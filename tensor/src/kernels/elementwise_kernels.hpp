@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "simd_archs.hpp"
+#include "wengert/tensor/simd.hpp"
 
 namespace wengert::kernels {
 

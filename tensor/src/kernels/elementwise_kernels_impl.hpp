@@ -4,44 +4,24 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "elementwise_kernels.hpp"
 
 namespace wengert::kernels {
 
-// xsimd's exp gives inf a little before the true overflow point and 0 where the true result is
-// a denormal, and its log is wrong for f64 denormals. Lanes in those edge ranges (rare in
-// practice) are recomputed with the C library, so results stay within a few ulp everywhere.
-template <class T>
-struct EdgeRange {
-  // exp is exact in xsimd inside [lo, hi]; log is exact from the smallest normal upwards.
-  static constexpr T exp_lo = sizeof(T) == 4 ? T(-87) : T(-708);
-  static constexpr T exp_hi = sizeof(T) == 4 ? T(88) : T(709);
-};
-
-// xsimd's f64 exp (also inside its tanh) converts round(x / ln 2) to int64 one lane at a time,
-// since AVX2 has no such instruction: for NaN, inf or huge x that conversion is undefined behaviour
-// (UBSan's float-cast-overflow) even though the lane's result is discarded. Such lanes get a finite
-// stand-in in [lo, hi]; the caller restores NaN, and the edge fix below recomputes what lies
-// outside [lo, hi]. f32 converts with one instruction (cvttps2dq), so it keeps the plain path.
-template <class T, class A>
-xsimd::batch<T, A> in_cast_range(const xsimd::batch<T, A>& x, T lo, T hi) {
-  using B = xsimd::batch<T, A>;
-  if constexpr (sizeof(T) == 4) return x;
-  return xsimd::select(xsimd::isnan(x), B(T(0)), xsimd::clip(x, B(lo), B(hi)));
-}
+using simd::EdgeRange;
+using simd::in_cast_range;
 
 template <class T, class A>
 xsimd::batch<T, A> apply_unary(UnaryOp op, const xsimd::batch<T, A>& x) {
   using B = xsimd::batch<T, A>;
   constexpr T exp_lo = EdgeRange<T>::exp_lo, exp_hi = EdgeRange<T>::exp_hi;
-  const auto keep_nan = [&](const B& y) {
-    if constexpr (sizeof(T) == 4) return y;
-    return xsimd::select(xsimd::isnan(x), x, y);
-  };
+  const auto keep_nan = [&](const B& y) { return simd::keep_nan(x, y); };
   switch (op) {
     case UnaryOp::neg:
       return -x;
@@ -53,12 +33,10 @@ xsimd::batch<T, A> apply_unary(UnaryOp op, const xsimd::batch<T, A>& x) {
       return xsimd::log(x);
     case UnaryOp::sqrt:
       return xsimd::sqrt(x);
-    // tanh(+-20) is +-1 to within 1e-17, so clamping there changes no f64 result.
-    case UnaryOp::tanh:
-      return keep_nan(xsimd::tanh(in_cast_range(x, T(-20), T(20))));
-    // sigmoid(x) = 1 / (1 + e^-x): e^-x overflows to inf for x << 0, giving exactly 0.
-    case UnaryOp::sigmoid:
-      return keep_nan(B(T(1)) / (B(T(1)) + xsimd::exp(in_cast_range(B(-x), exp_lo, exp_hi))));
+    case UnaryOp::tanh:  // the shared batch functions of wengert/tensor/simd.hpp
+      return simd::tanh(x);
+    case UnaryOp::sigmoid:  // (its edge range fixed inside)
+      return simd::sigmoid(x);
     // relu keeps NaN (x < 0 is false for NaN), like PyTorch.
     case UnaryOp::relu:
       return xsimd::select(x < B(T(0)), B(T(0)), x);
@@ -95,8 +73,6 @@ bool needs_edge_fix(UnaryOp op, const xsimd::batch<T, A>& x) {
   switch (op) {
     case UnaryOp::exp:
       return xsimd::any(x < B(EdgeRange<T>::exp_lo) || x > B(EdgeRange<T>::exp_hi));
-    case UnaryOp::sigmoid:
-      return xsimd::any(x < B(EdgeRange<T>::exp_lo));
     case UnaryOp::log:
       return xsimd::any(x < B(std::numeric_limits<T>::min()) && x > B(T(0)));
     default:
@@ -109,11 +85,6 @@ T edge_value(UnaryOp op, T x, T fast) {
   switch (op) {
     case UnaryOp::exp:
       return x < EdgeRange<T>::exp_lo || x > EdgeRange<T>::exp_hi ? std::exp(x) : fast;
-    case UnaryOp::sigmoid: {
-      if (!(x < EdgeRange<T>::exp_lo)) return fast;
-      const T e = std::exp(x);  // sigmoid(x) = e^x / (1 + e^x) for very negative x
-      return e / (T(1) + e);
-    }
     case UnaryOp::log:
       return x > T(0) && x < std::numeric_limits<T>::min() ? std::log(x) : fast;
     default:
@@ -150,9 +121,10 @@ void UnaryKernel::operator()(Arch, UnaryOp op, const T* x, T* y, std::int64_t n)
   }
 }
 
-template <class Arch, class T>
-void BinaryKernel::operator()(Arch, BinaryOp op, const T* a, bool a_scalar, const T* b,
-                              bool b_scalar, T* y, std::int64_t n) const {
+// The loop of one binary op, fixed at compile time so that apply_binary's switch folds away
+// (dispatching the op per batch costs more than an add itself).
+template <BinaryOp kOp, class Arch, class T>
+void binary_loop(const T* a, bool a_scalar, const T* b, bool b_scalar, T* y, std::int64_t n) {
   using B = xsimd::batch<T, Arch>;
   constexpr std::int64_t width = B::size;
   const B a_fixed(a[0]), b_fixed(b[0]);
@@ -161,7 +133,7 @@ void BinaryKernel::operator()(Arch, BinaryOp op, const T* a, bool a_scalar, cons
   };
   std::int64_t i = 0;
   for (; i + width <= n; i += width)
-    apply_binary(op, load(a, a_scalar, a_fixed, i), load(b, b_scalar, b_fixed, i))
+    apply_binary(kOp, load(a, a_scalar, a_fixed, i), load(b, b_scalar, b_fixed, i))
         .store_unaligned(y + i);
   if (i < n) {
     alignas(64) T buffer_a[width] = {}, buffer_b[width] = {};
@@ -169,9 +141,24 @@ void BinaryKernel::operator()(Arch, BinaryOp op, const T* a, bool a_scalar, cons
     if (!b_scalar) std::copy(b + i, b + n, buffer_b);
     const B va = a_scalar ? a_fixed : B::load_aligned(buffer_a);
     const B vb = b_scalar ? b_fixed : B::load_aligned(buffer_b);
-    apply_binary(op, va, vb).store_aligned(buffer_a);
+    apply_binary(kOp, va, vb).store_aligned(buffer_a);
     std::copy(buffer_a, buffer_a + (n - i), y + i);
   }
+}
+
+// binary_loop for every op, indexed by the op's value (add = 0 .. pow, the last).
+template <class Arch, class T, std::size_t... kOps>
+constexpr auto binary_loops(std::index_sequence<kOps...>) {
+  using Loop = void (*)(const T*, bool, const T*, bool, T*, std::int64_t);
+  return std::array<Loop, sizeof...(kOps)>{&binary_loop<static_cast<BinaryOp>(kOps), Arch, T>...};
+}
+
+template <class Arch, class T>
+void BinaryKernel::operator()(Arch, BinaryOp op, const T* a, bool a_scalar, const T* b,
+                              bool b_scalar, T* y, std::int64_t n) const {
+  static constexpr auto loops = binary_loops<Arch, T>(
+      std::make_index_sequence<static_cast<std::size_t>(BinaryOp::pow) + 1>{});
+  loops[static_cast<std::size_t>(op)](a, a_scalar, b, b_scalar, y, n);
 }
 
 }  // namespace wengert::kernels

@@ -15,8 +15,10 @@
 
 namespace wengert::lm {
 
-// Run the first `plain_steps` steps as one sequence, then one step at a time with the state's
-// gradient scaled by `factor` before each step (randomized truncation's reweighting).
+// Randomized truncation's reweighting: the gradient of the state entering each step from
+// `plain_steps` on is scaled by `factor`, inside the fused layers' backward
+// (nn::StateGradientScale; tests/lm/test_unbiased_fused.cpp checks it against scale_gradient
+// between single steps).
 struct StepReweighting {
   std::int64_t plain_steps = 0;
   double factor = 1.0;

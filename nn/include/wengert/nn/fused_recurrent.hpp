@@ -3,19 +3,21 @@
 // Recurrent module (recurrent.hpp, `fused = false`); tests/nn/test_fused_recurrent.cpp checks that
 // both agree in value and in every gradient.
 //
-// How it runs (src/fused/fused_recurrent.cpp, kernels in src/fused/):
-//   forward   Gx = x @ w_ih^T + biases        one GEMM for all T steps, [T*B, G*H]
-//             per step: G_t = Gx_t + h_{t-1} @ w_hh^T   (w_hh packed once per call)
+// How it runs (src/fused/fused_recurrent.cpp, cell kernels in src/fused/; shape letters: T time,
+// B batch, I input, H hidden, G gate count; gates = the stacked gate pre-activations):
+//   forward   gates = x @ w_ih^T + biases     one GEMM for all T steps, [T*B, G*H]
+//             per step: gates_t += h_{t-1} @ w_hh^T   (packed_matmul_into, w_hh packed once)
 //                       then one fused bias + nonlinearity kernel -> h_t (and c_t)
-//   backward  per step, newest first: dG_t from dh_t (and dc_t), then dh_{t-1} = dG_t @ w_hh
-//             after the loop, one GEMM each: dW_ih = dG^T x, dW_hh = dG^T h_prev, dx = dG @ w_ih
+//   backward  per step, newest first: dgates_t from dh_t (and dc_t), then
+//             dh_{t-1} = dgates_t @ w_hh; after the loop, one GEMM each: dW_ih = dgates^T x,
+//             dW_hh = dgates^T h_prev, dx = dgates @ w_ih
 // Saved for the backward: the gate activations of every step (and c_t for LSTM, W_hn h + b_hn for
 // GRU); the hidden states are the output itself.
 #pragma once
 
 #include <wengert/autograd.hpp>
 
-#include "recurrent.hpp"  // CellKind
+#include "recurrent.hpp"  // CellKind, StateGradientScale
 
 namespace wengert::nn {
 
@@ -34,9 +36,9 @@ namespace wengert::nn {
 // Returns every hidden state, [T, B, H]; for LSTM [T + 1, B, H] where row T is the final cell
 // state (c after the last step run: c_{T-1}, or c_0 when reverse; a tape entry has one output,
 // the caller slices it). x and dout are made contiguous (a copy only when they are not). Throws
-// wengert::Error naming the shapes when they do not fit.
+// wengert::Error naming the shapes when they do not fit. scale: see StateGradientScale.
 Var fused_recurrent_layer(CellKind kind, const Var& x, const Var& h0, const Var& c0,
                           const Var& w_ih, const Var& w_hh, const Var& b_ih, const Var& b_hh,
-                          bool reverse = false);
+                          bool reverse = false, StateGradientScale scale = {});
 
 }  // namespace wengert::nn

@@ -29,6 +29,17 @@ constexpr int gate_count(CellKind kind) {
   return kind == CellKind::gru ? 3 : kind == CellKind::lstm ? 4 : 1;
 }
 
+// A reweighting of the backward through time (the unbiased randomized truncation of
+// lm/truncation.hpp), for the fused layer: the gradient of the state entering run step
+// s >= from_step (h, and c for LSTM; h0 / c0 when from_step == 0) is multiplied by factor as it
+// crosses into step s - 1, so the factors of several crossings multiply. Outputs are unchanged;
+// the default scales nothing.
+struct StateGradientScale {
+  std::int64_t from_step = 0;
+  double factor = 1.0;
+  bool scales() const { return factor != 1.0; }
+};
+
 CellKind parse_cell_kind(
     std::string_view name);                      // "rnn" | "rnn_tanh" | "rnn_relu" | "gru" | "lstm"
 std::string_view cell_kind_name(CellKind kind);  // "rnn_tanh", ...
@@ -183,6 +194,10 @@ class Recurrent : public Module {
   // outputs are layer l+1's inputs, with dropout (training only) between layers. When
   // batch_first, the input is copied to time-major once and the output is a transposed view.
   Output forward(const Var& x, const RecurrentState& state, Generator& gen) const;
+  // The same with the state gradients of every layer and direction reweighted, in one pass over
+  // the sequence (fused only: throws when fused is false and scale scales).
+  Output forward(const Var& x, const RecurrentState& state, Generator& gen,
+                 const StateGradientScale& scale) const;
   // Without a Generator: throws when dropout is active (dropout > 0, training, several layers).
   Output forward(const Var& x, const RecurrentState& state = {}) const;
   RecurrentState initial_state(std::int64_t batch) const;  // zeros [L*D, B, H]
@@ -208,7 +223,8 @@ class Recurrent : public Module {
 
  private:
   void check_input(const Var& x, const RecurrentState& state) const;
-  Output run(const Var& x, const RecurrentState& state, Generator* gen) const;
+  Output run(const Var& x, const RecurrentState& state, Generator* gen,
+             const StateGradientScale& scale = {}) const;
 
   CellKind kind_;
   std::int64_t input_size_, hidden_size_, num_layers_;
