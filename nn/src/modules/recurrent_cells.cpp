@@ -1,6 +1,6 @@
 // The recurrent cells as compositions of autograd ops (their gradients come for free), and the
-// cell modules that own their weights. Shapes: x [B,I], h and c [B,H], gates [B,G] with G = k*H.
-// These are the readable reference the fused kernels (src/fused/) are tested against.
+// cell modules that own their weights. Shapes: x [B,I], h and c [B,H], gates [B,G*H] with G the
+// gate count. These are the readable reference the fused kernels (src/fused/) are tested against.
 #include <cmath>
 #include <wengert/nn/init.hpp>
 #include <wengert/nn/layers.hpp>

@@ -19,9 +19,9 @@ using simd::in_cast_range;
 
 template <class T, class A>
 xsimd::batch<T, A> apply_unary(UnaryOp op, const xsimd::batch<T, A>& x) {
-  using B = xsimd::batch<T, A>;
+  using batch_simd = xsimd::batch<T, A>;
   constexpr T exp_lo = EdgeRange<T>::exp_lo, exp_hi = EdgeRange<T>::exp_hi;
-  const auto keep_nan = [&](const B& y) { return simd::keep_nan(x, y); };
+  const auto keep_nan = [&](const batch_simd& y) { return simd::keep_nan(x, y); };
   switch (op) {
     case UnaryOp::neg:
       return -x;
@@ -39,7 +39,7 @@ xsimd::batch<T, A> apply_unary(UnaryOp op, const xsimd::batch<T, A>& x) {
       return simd::sigmoid(x);
     // relu keeps NaN (x < 0 is false for NaN), like PyTorch.
     case UnaryOp::relu:
-      return xsimd::select(x < B(T(0)), B(T(0)), x);
+      return xsimd::select(x < batch_simd(T(0)), batch_simd(T(0)), x);
   }
   return x;
 }
@@ -69,12 +69,13 @@ xsimd::batch<T, A> apply_binary(BinaryOp op, const xsimd::batch<T, A>& a,
 
 template <class T, class A>
 bool needs_edge_fix(UnaryOp op, const xsimd::batch<T, A>& x) {
-  using B = xsimd::batch<T, A>;
+  using batch_simd = xsimd::batch<T, A>;
   switch (op) {
     case UnaryOp::exp:
-      return xsimd::any(x < B(EdgeRange<T>::exp_lo) || x > B(EdgeRange<T>::exp_hi));
+      return xsimd::any(x < batch_simd(EdgeRange<T>::exp_lo) ||
+                        x > batch_simd(EdgeRange<T>::exp_hi));
     case UnaryOp::log:
-      return xsimd::any(x < B(std::numeric_limits<T>::min()) && x > B(T(0)));
+      return xsimd::any(x < batch_simd(std::numeric_limits<T>::min()) && x > batch_simd(T(0)));
     default:
       return false;
   }
@@ -94,20 +95,20 @@ T edge_value(UnaryOp op, T x, T fast) {
 
 template <class T, class A>
 void unary_batch(UnaryOp op, const T* x, T* y) {
-  using B = xsimd::batch<T, A>;
-  const B v = B::load_aligned(x);
+  using batch_simd = xsimd::batch<T, A>;
+  const batch_simd v = batch_simd::load_aligned(x);
   apply_unary(op, v).store_aligned(y);
   if (needs_edge_fix(op, v))
-    for (std::size_t k = 0; k < B::size; ++k) y[k] = edge_value(op, x[k], y[k]);
+    for (std::size_t k = 0; k < batch_simd::size; ++k) y[k] = edge_value(op, x[k], y[k]);
 }
 
 template <class Arch, class T>
 void UnaryKernel::operator()(Arch, UnaryOp op, const T* x, T* y, std::int64_t n) const {
-  using B = xsimd::batch<T, Arch>;
-  constexpr std::int64_t width = B::size;
+  using batch_simd = xsimd::batch<T, Arch>;
+  constexpr std::int64_t width = batch_simd::size;
   std::int64_t i = 0;
   for (; i + width <= n; i += width) {
-    const B v = B::load_unaligned(x + i);
+    const batch_simd v = batch_simd::load_unaligned(x + i);
     apply_unary(op, v).store_unaligned(y + i);
     if (needs_edge_fix(op, v)) [[unlikely]]
       for (std::int64_t k = 0; k < width; ++k) y[i + k] = edge_value(op, x[i + k], y[i + k]);
@@ -125,11 +126,11 @@ void UnaryKernel::operator()(Arch, UnaryOp op, const T* x, T* y, std::int64_t n)
 // (dispatching the op per batch costs more than an add itself).
 template <BinaryOp kOp, class Arch, class T>
 void binary_loop(const T* a, bool a_scalar, const T* b, bool b_scalar, T* y, std::int64_t n) {
-  using B = xsimd::batch<T, Arch>;
-  constexpr std::int64_t width = B::size;
-  const B a_fixed(a[0]), b_fixed(b[0]);
-  auto load = [&](const T* p, bool is_scalar, const B& fixed, std::int64_t at) {
-    return is_scalar ? fixed : B::load_unaligned(p + at);
+  using batch_simd = xsimd::batch<T, Arch>;
+  constexpr std::int64_t width = batch_simd::size;
+  const batch_simd a_fixed(a[0]), b_fixed(b[0]);
+  auto load = [&](const T* p, bool is_scalar, const batch_simd& fixed, std::int64_t at) {
+    return is_scalar ? fixed : batch_simd::load_unaligned(p + at);
   };
   std::int64_t i = 0;
   for (; i + width <= n; i += width)
@@ -139,8 +140,8 @@ void binary_loop(const T* a, bool a_scalar, const T* b, bool b_scalar, T* y, std
     alignas(64) T buffer_a[width] = {}, buffer_b[width] = {};
     if (!a_scalar) std::copy(a + i, a + n, buffer_a);
     if (!b_scalar) std::copy(b + i, b + n, buffer_b);
-    const B va = a_scalar ? a_fixed : B::load_aligned(buffer_a);
-    const B vb = b_scalar ? b_fixed : B::load_aligned(buffer_b);
+    const batch_simd va = a_scalar ? a_fixed : batch_simd::load_aligned(buffer_a);
+    const batch_simd vb = b_scalar ? b_fixed : batch_simd::load_aligned(buffer_b);
     apply_binary(kOp, va, vb).store_aligned(buffer_a);
     std::copy(buffer_a, buffer_a + (n - i), y + i);
   }

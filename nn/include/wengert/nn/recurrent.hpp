@@ -58,7 +58,8 @@ struct RecurrentOutput {
   RecurrentState state;  // each layer's and direction's final h (and c)
 };
 
-// One cell's weights in PyTorch's layout: w_ih [G, I], w_hh [G, H], b_ih [G], b_hh [G].
+// One cell's weights in PyTorch's layout: w_ih [G*H, I], w_hh [G*H, H], b_ih [G*H], b_hh [G*H]
+// (G the gate count: 1 rnn, 3 gru, 4 lstm).
 struct CellWeights {
   Var w_ih, w_hh, b_ih, b_hh;
 };
@@ -123,8 +124,8 @@ void check_state(const std::string& who, const RecurrentState& state, std::int64
                  std::int64_t batch, std::int64_t hidden, bool with_c);
 }  // namespace detail
 
-// Base of the three cell modules: parameters weight_ih [G,I], weight_hh [G,H], bias_ih [G],
-// bias_hh [G], all ~ U(-1/sqrt(H), 1/sqrt(H)).
+// Base of the three cell modules: parameters weight_ih [G*H,I], weight_hh [G*H,H],
+// bias_ih [G*H], bias_hh [G*H], all ~ U(-1/sqrt(H), 1/sqrt(H)).
 class CellModule : public Module {
  public:
   CellKind kind() const { return kind_; }

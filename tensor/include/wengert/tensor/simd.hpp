@@ -35,9 +35,10 @@ struct EdgeRange {
 // outside [lo, hi]. f32 converts with one instruction (cvttps2dq), so it keeps the plain path.
 template <class T, class A>
 xsimd::batch<T, A> in_cast_range(const xsimd::batch<T, A>& x, T lo, T hi) {
-  using B = xsimd::batch<T, A>;
+  using batch_simd = xsimd::batch<T, A>;
   if constexpr (sizeof(T) == 4) return x;
-  return xsimd::select(xsimd::isnan(x), B(T(0)), xsimd::clip(x, B(lo), B(hi)));
+  return xsimd::select(xsimd::isnan(x), batch_simd(T(0)),
+                       xsimd::clip(x, batch_simd(lo), batch_simd(hi)));
 }
 // y, with the lanes where x is NaN set back to NaN (f64 only; see in_cast_range).
 template <class T, class A>
@@ -59,23 +60,24 @@ template <class T, class A>
 template <class T, class A>
 [[gnu::noinline]] xsimd::batch<T, A> sigmoid_edge_fix(const xsimd::batch<T, A>& x,
                                                       const xsimd::batch<T, A>& y) {
-  using B = xsimd::batch<T, A>;
-  alignas(64) T xs[B::size], ys[B::size];
+  using batch_simd = xsimd::batch<T, A>;
+  alignas(64) T xs[batch_simd::size], ys[batch_simd::size];
   x.store_aligned(xs);
   y.store_aligned(ys);
-  for (std::size_t k = 0; k < B::size; ++k)
+  for (std::size_t k = 0; k < batch_simd::size; ++k)
     if (xs[k] < EdgeRange<T>::exp_lo) ys[k] = std::exp(xs[k]) / (T(1) + std::exp(xs[k]));
-  return B::load_aligned(ys);
+  return batch_simd::load_aligned(ys);
 }
 
 // sigmoid(x) = 1 / (1 + e^-x). For x below exp_lo, xsimd's e^-x overflows early and gives 0
 // where the true value is a tiny positive number: those lanes go through sigmoid_edge_fix.
 template <class T, class A>
 [[gnu::always_inline]] inline xsimd::batch<T, A> sigmoid(const xsimd::batch<T, A>& x) {
-  using B = xsimd::batch<T, A>;
+  using batch_simd = xsimd::batch<T, A>;
   constexpr T lo = EdgeRange<T>::exp_lo, hi = EdgeRange<T>::exp_hi;
-  const B y = keep_nan(x, B(T(1)) / (B(T(1)) + xsimd::exp(in_cast_range(B(-x), lo, hi))));
-  if (xsimd::any(x < B(lo))) [[unlikely]]
+  const batch_simd y = keep_nan(
+      x, batch_simd(T(1)) / (batch_simd(T(1)) + xsimd::exp(in_cast_range(batch_simd(-x), lo, hi))));
+  if (xsimd::any(x < batch_simd(lo))) [[unlikely]]
     return sigmoid_edge_fix(x, y);
   return y;
 }
