@@ -63,18 +63,6 @@ CLI::IsMember one_of(const wengert::EnumName<E> (&table)[N], std::string_view fi
   return CLI::IsMember(names);
 }
 
-// The cell kinds' table lives in nn: nn::parse_cell_kind checks the value (aliases included).
-const CLI::Validator cell_kind(
-    [](std::string& s) -> std::string {
-      try {
-        wengert::nn::parse_cell_kind(s);
-        return "";
-      } catch (const wengert::Error& e) {
-        return e.what();
-      }
-    },
-    "");
-
 // Long names of the options the user actually gave.
 std::set<std::string> given_flags(const CLI::App& app) {
   std::set<std::string> given;
@@ -140,7 +128,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--cell", cell, "recurrent cell: rnn, gru or lstm")
       ->capture_default_str()
-      ->check(cell_kind);
+      ->check(one_of(wengert::nn::kCellKindNames));
   t->add_option("--hidden", rc.model.hidden, "hidden units per layer (H)")->capture_default_str();
   t->add_option("--layers", rc.model.layers, "number of recurrent layers")->capture_default_str();
   t->add_option("--dropout", rc.model.dropout, "dropout between layers and before the decoder")

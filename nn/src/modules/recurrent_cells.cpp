@@ -8,12 +8,6 @@
 
 namespace wengert::nn {
 
-// The first name of each kind is the one cell_kind_name gives; the others are accepted aliases.
-constexpr EnumName<CellKind> kCellKindNames[] = {
-    {CellKind::rnn_tanh, "rnn_tanh"}, {CellKind::rnn_tanh, "rnn"},  {CellKind::rnn_tanh, "tanh"},
-    {CellKind::rnn_relu, "rnn_relu"}, {CellKind::rnn_relu, "relu"}, {CellKind::gru, "gru"},
-    {CellKind::lstm, "lstm"}};
-
 CellKind parse_cell_kind(std::string_view name) {
   return parse_enum(kCellKindNames, name, "parse_cell_kind");
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include <wengert/tensor/enum_names.hpp>
 
 #include "module.hpp"
 
@@ -40,9 +41,14 @@ struct StateGradientScale {
   bool scales() const { return factor != 1.0; }
 };
 
-CellKind parse_cell_kind(
-    std::string_view name);                      // "rnn" | "rnn_tanh" | "rnn_relu" | "gru" | "lstm"
-std::string_view cell_kind_name(CellKind kind);  // "rnn_tanh", ...
+// The cell kinds' names: the first of each kind is the one cell_kind_name gives; the others are
+// accepted aliases (the CLI lists them all in --help).
+inline constexpr EnumName<CellKind> kCellKindNames[] = {
+    {CellKind::rnn_tanh, "rnn_tanh"}, {CellKind::rnn_tanh, "rnn"},  {CellKind::rnn_tanh, "tanh"},
+    {CellKind::rnn_relu, "rnn_relu"}, {CellKind::rnn_relu, "relu"}, {CellKind::gru, "gru"},
+    {CellKind::lstm, "lstm"}};
+CellKind parse_cell_kind(std::string_view name);  // any name of kCellKindNames
+std::string_view cell_kind_name(CellKind kind);   // "rnn_tanh", ...
 
 // The state of a whole stack, laid out as PyTorch's h_n / c_n: h [L * D, B, H] where row l * D + d
 // is layer l, direction d (0 forward, 1 reverse; D = 2 for bidirectional layers, else 1); c the
