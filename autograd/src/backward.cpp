@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <span>
+#include <unordered_map>
+#include <unordered_set>
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/backward.hpp>
 #include <wengert/autograd/hooks.hpp>
@@ -23,6 +25,7 @@ struct Slot {
   Tensor grad;
   bool owned = false;  // grad is a buffer this sweep allocated, so it may be added to in place
   Var graph_grad;
+  bool finished = false;  // hooks run and gradient captured: complete
 };
 }  // namespace detail
 
@@ -77,13 +80,50 @@ struct Sweep : Buffers {
       ready.emplace_back(node->index, slots.size());
       std::push_heap(ready.begin(), ready.end());
     }
-    return slots.emplace_back(Slot{node, Tensor(), false, Var()});
+    return slots.emplace_back(Slot{node, Tensor(), false, Var(), false});
+  }
+
+  // Hooked leaves still waiting for gradients: how many edges from entries this sweep can reach
+  // point at each. A leaf whose count drops to zero is complete, and is finished at once, while
+  // the sweep goes on (a gradient reducer starts its allreduce there). Filled only when some
+  // node has hooks, by one walk over the graph before the sweep. A rule that passes nothing to a
+  // counted input leaves its leaf to be finished when the sweep ends, as every other leaf is.
+  std::unordered_map<const Node*, std::int64_t> pending_edges;
+
+  void count_edges_into_hooked_leaves(std::span<const Var> roots) {
+    std::vector<const Node*> stack;
+    std::unordered_set<const Node*> seen;
+    for (const Var& root : roots)
+      if (root.defined() && seen.insert(root.node().get()).second)
+        stack.push_back(root.node().get());
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      for (const Edge& e : n->inputs) {
+        const Node* in = e.node.get();
+        if (in->is_leaf()) {
+          if (in->marks.has_hooks && in->requires_grad) ++pending_edges[in];
+        } else if (seen.insert(in).second) {
+          stack.push_back(in);
+        }
+      }
+    }
+  }
+
+  // After a contribution to `node` (in slot s): a hooked leaf that has all of its gradient now.
+  void note_contribution(const Node& node, Slot& s) {
+    if (pending_edges.empty() || !node.is_leaf()) return;
+    auto it = pending_edges.find(&node);
+    if (it == pending_edges.end() || --it->second > 0) return;
+    pending_edges.erase(it);
+    finish(s);
   }
 
   void accumulate(const std::shared_ptr<Node>& node, Tensor g) {
     if (node->marks.sweep != id) {
-      open(node).grad = std::move(g);  // may alias another gradient: never written in place
-      return;
+      Slot& s = open(node);
+      s.grad = std::move(g);  // may alias another gradient: never written in place
+      return note_contribution(*node, s);
     }
     Slot& s = slots[node->marks.slot];
     if (s.owned) {
@@ -92,20 +132,25 @@ struct Sweep : Buffers {
       s.grad = add(s.grad, g);
       s.owned = true;
     }
+    note_contribution(*node, s);
   }
 
   void accumulate(const std::shared_ptr<Node>& node, Var g) {
     if (node->marks.sweep != id) {
-      open(node).graph_grad = std::move(g);
-      return;
+      Slot& s = open(node);
+      s.graph_grad = std::move(g);
+      return note_contribution(*node, s);
     }
     Slot& s = slots[node->marks.slot];
     s.graph_grad = add(s.graph_grad, g);
+    note_contribution(*node, s);
   }
 
   // Once a node's gradient is complete: its hooks may replace it (under create_graph, by a
   // constant), and grad() captures it.
   void finish(Slot& s) {
+    if (s.finished) return;
+    s.finished = true;
     if (s.node->marks.has_hooks) {
       Tensor replaced = run_hooks(*s.node, options.create_graph ? s.graph_grad.value() : s.grad);
       if (replaced.defined() && options.create_graph) s.graph_grad = Var(std::move(replaced));
@@ -208,6 +253,7 @@ struct Sweep : Buffers {
       else
         accumulate(roots[i].node(), std::move(dout));
     }
+    if (any_hooks()) count_edges_into_hooked_leaves(roots);
     GradModeGuard record_rules(options.create_graph);
     while (!ready.empty()) {
       std::pop_heap(ready.begin(), ready.end());

@@ -1,5 +1,6 @@
 // Gradient hooks, kept in a table beside the graph rather than in every node; the engine
 // (backward.cpp, Sweep::finish) runs them for nodes marked marks.has_hooks.
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 #include <wengert/autograd/hooks.hpp>
@@ -9,6 +10,7 @@ namespace wengert {
 namespace {
 std::mutex table_mutex;
 std::unordered_map<const Node*, std::vector<GradHook>> table;
+std::atomic<std::size_t> hooked_nodes{0};  // table.size(), readable without the lock
 }  // namespace
 
 void register_hook(const Var& v, GradHook hook) {
@@ -18,6 +20,7 @@ void register_hook(const Var& v, GradHook hook) {
          " does not require grad, so no gradient will reach it");
   const std::lock_guard lock(table_mutex);
   table[v.node().get()].push_back(std::move(hook));
+  hooked_nodes.store(table.size());
   v.node()->marks.has_hooks = true;
 }
 
@@ -49,7 +52,9 @@ Tensor run_hooks(const Node& node, const Tensor& grad) {
 void forget_hooks(const Node* node) {
   const std::lock_guard lock(table_mutex);
   table.erase(node);
+  hooked_nodes.store(table.size());
 }
+bool any_hooks() { return hooked_nodes.load() > 0; }
 }  // namespace detail
 
 }  // namespace wengert

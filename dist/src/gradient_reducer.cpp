@@ -1,4 +1,4 @@
-// Bucketed, non-blocking gradient averaging. MPI requires every rank to start its collectives in
+// Bucketed, overlapped gradient averaging. MPI requires every rank to start its collectives in
 // the same order, so buckets start strictly in index order: a bucket whose gradients are all in
 // waits until every bucket before it has started (PyTorch's DDP does the same).
 #include "wengert/dist/gradient_reducer.hpp"

@@ -149,6 +149,37 @@ TEST_CASE("anomaly mode names the first op producing NaN or Inf", "[anomaly]") {
   CHECK_FALSE(anomaly_enabled());
 }
 
+TEST_CASE("a hooked leaf's hooks run once its last consumer has run, mid-sweep", "[hooks]") {
+  // first(w0, w1) is recorded before second(y, w1), so the sweep runs second's rule, then
+  // first's. w2 feeds only second: complete after second's rule. w1 feeds both: only after first.
+  std::vector<std::string> events;
+  const Var w0(tensor({1.0, 2.0}, DType::f64), true), w1(tensor({3.0, 4.0}, DType::f64), true);
+  const Var w2(tensor({5.0, 6.0}, DType::f64), true);
+  auto logged = [&](const char* name) {
+    return [&events, name](auto& c) {
+      events.emplace_back(name);
+      for (std::size_t i = 0; i < c.num_inputs(); ++i) c.add(i, c.dout);
+    };
+  };
+  const Var y = record("first", w0.value() + w1.value(), {w0, w1}, kSaveNone, logged("rule first"));
+  const Var z = record("second", y.value() + w1.value() + w2.value(), {y, w1, w2}, kSaveNone,
+                       logged("rule second"));
+  Tensor w1_seen;
+  for (const auto& [leaf, name] : {std::pair{w0, "hook w0"}, {w1, "hook w1"}, {w2, "hook w2"}})
+    register_hook(leaf, [&events, &w1_seen, name = std::string(name)](const Tensor& g) {
+      events.push_back(name);
+      if (name == "hook w1") w1_seen = g.clone();
+      return Tensor();
+    });
+  sum(z).backward();
+  CHECK(events ==
+        std::vector<std::string>{"rule second", "hook w2", "rule first", "hook w0", "hook w1"});
+  CHECK(w1_seen.to_vector<double>() == std::vector<double>{2.0, 2.0});  // both paths summed
+  CHECK(w1.grad().to_vector<double>() == std::vector<double>{2.0, 2.0});
+  CHECK(w2.grad().to_vector<double>() == std::vector<double>{1.0, 1.0});
+  for (const Var& leaf : {w0, w1, w2}) remove_hooks(leaf);
+}
+
 TEST_CASE("record keeps its own copy of the op name", "[record]") {
   const Var x(r({3}), true);
   Var y;

@@ -91,6 +91,30 @@ TEST_CASE("GradientReducer: N ranks on N shards give the full-batch gradient") {
   if (n > 1) CHECK(reducer.stats().buckets_started_in_sweep == 2 * reducer.num_buckets());
 }
 
+TEST_CASE("GradientReducer: the second layer's buckets start before the first layer's rules run") {
+  if (world().size() == 1)
+    return;  // alone, the reducer registers no hooks and communicates nothing
+  Generator gen(7);
+  Mlp mlp(gen);
+  dist::ReducerOptions options;
+  options.bucket_bytes = 8 * 21;  // W2 [7, 3] alone fills one
+  dist::GradientReducer reducer(world(), mlp.parameters(), options);
+  const Tensor rows = normal({3, 5}, 0, 1, gen, DType::f64);
+  // An identity between the layers: its rule runs after every rule of the second layer and before
+  // any of the first, and notes how many buckets were reducing by then.
+  std::int64_t started_at_probe = -1;
+  const Var h = tanh(mlp.first.forward(Var(rows)));
+  const Var probe = record("probe", h.value(), {h}, kSaveNone, [&](auto& c) {
+    started_at_probe = reducer.stats().buckets_started_in_sweep;
+    c.add(0, c.dout);
+  });
+  const Var y = mlp.second.forward(probe);
+  sum(y * y).backward();
+  reducer.finish();
+  CHECK(started_at_probe >= 1);
+  CHECK(reducer.stats().buckets_started_in_sweep == reducer.num_buckets());
+}
+
 TEST_CASE("GradientReducer: gradients accumulated over sweeps are averaged as a whole") {
   const int n = world().size(), rank = world().rank();
   Generator data_gen(12);

@@ -1,5 +1,7 @@
 // Gradient hooks (opt-in): a function called with a value's gradient once the sweep has summed all
 // of its contributions, before it flows further (or, for a leaf, before it is added to grad()).
+// A hooked leaf's hooks run as soon as the last entry feeding it has run, while the sweep goes on
+// (a gradient reducer starts communicating there), not only when the sweep ends.
 // Return an undefined Tensor to only inspect, or a tensor of the same shape to replace the
 // gradient.
 //   register_hook(h, [&](const Tensor& dh) { norms.push_back(dh); return Tensor(); });
@@ -24,6 +26,7 @@ namespace detail {
 // replaced it.
 Tensor run_hooks(const Node& node, const Tensor& grad);
 void forget_hooks(const Node* node);  // called when the node dies
+bool any_hooks();                     // whether some live node has hooks (the sweep's pre-pass)
 }  // namespace detail
 
 }  // namespace wengert

@@ -5,13 +5,13 @@
 // (the order in which the sweep finishes their gradients: the decoder first, the embedding last).
 // A gradient hook on each parameter copies its finished gradient into its bucket's flat buffer;
 // when the last gradient of a bucket arrives, a non-blocking allreduce of that bucket starts.
-// finish() waits for the rest and writes grad = sum over ranks / size. Today the autograd engine
-// runs hooks on parameters (leaves) after the last rule of the sweep, so the buckets start when
-// the backward arithmetic is done: they overlap each other, not the sweep's compute.
+// finish() waits for the rest and writes grad = sum over ranks / size. The engine runs a
+// parameter's hooks as soon as the last entry feeding it has run, so a bucket is reduced while
+// the rest of the sweep computes (hooks.hpp).
 //
 //   dist::GradientReducer reducer(world, model.parameters());
 //   for (...) {
-//     loss.backward();          // buckets start as their gradients are finished
+//     loss.backward();          // buckets are reduced while the sweep runs
 //     reducer.finish();         // every rank now holds the same averaged gradients
 //     clip_grad_norm(...); optimizer.step(); optimizer.zero_grad();
 //   }
@@ -35,7 +35,7 @@ struct ReducerOptions {
 
 struct ReducerStats {
   std::int64_t buckets = 0;
-  // Buckets whose allreduce had started before finish() was called (started by the sweep).
+  // Buckets whose allreduce had started before finish() was called (overlapped with the sweep).
   std::int64_t buckets_started_in_sweep = 0;
   double seconds_waiting = 0;  // time finish() spent waiting for communication, summed
 };
