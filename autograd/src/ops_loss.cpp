@@ -132,17 +132,18 @@ Var cross_entropy(const Var& logits, const Tensor& targets, const LossOptions& o
   const bool per_row = options.reduction == Reduction::none;
   // dx = (softmax(x) - one_hot(t)) * dy * weight; under create_graph softmax(x) is recomputed
   // from x so the gradient is differentiable again.
-  return record("cross_entropy", std::move(y), {logits}, kSaveIn0,
-                [per_row, n = r.n, classes = r.classes](auto& c) {
-                  const auto probs = c.saved_or("probs", [&] {
-                    return softmax(reshape(c.in(0), {n, classes}), -1);
-                  });
-                  const Tensor& weight = c.saved("row_weight");
-                  const Tensor target = one_hot(c.saved("targets"), classes, weight.dtype());
-                  const auto dy = per_row ? reshape(c.dout, {n, 1}) : c.dout;
-                  c.add(0, reshape((probs - target) * (dy * weight), c.in_shape(0)));
-                },
-                {{"probs", exp(log_probs)}, {"targets", safe}, {"row_weight", row_weight.reshape({r.n, 1})}});
+  return record(
+      "cross_entropy", std::move(y), {logits}, kSaveIn0,
+      [per_row, n = r.n, classes = r.classes](auto& c) {
+        const auto probs = c.saved_or("probs", [&] {
+          return softmax(reshape(c.in(0), {n, classes}), -1);
+        });
+        const Tensor& weight = c.saved("row_weight");
+        const Tensor target = one_hot(c.saved("targets"), classes, weight.dtype());
+        const auto dy = per_row ? reshape(c.dout, {n, 1}) : c.dout;
+        c.add(0, reshape((probs - target) * (dy * weight), c.in_shape(0)));
+      },
+      {{"probs", exp(log_probs)}, {"targets", safe}, {"row_weight", row_weight.reshape({r.n, 1})}});
 }
 
 // loss_i = -log_probs[i, t_i], composed from gather and a constant mask over ignored rows.

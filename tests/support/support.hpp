@@ -19,9 +19,8 @@ struct ScratchDir {
   std::filesystem::path path;
   explicit ScratchDir(const std::string& name) {
     static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("wengert-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-            name);
+    path = std::filesystem::temp_directory_path() / ("wengert-test-" + std::to_string(::getpid()) +
+                                                     "-" + std::to_string(counter++) + "-" + name);
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
   }
