@@ -1,8 +1,11 @@
 // wengert::dist under `mpirun -np N` (ctest runs N = 1 and 2). Every rank checks its own result
 // against a reference it computes alone: hand sums for the collectives, and the full-batch
 // gradient of one process for the reducer (data parallelism must change nothing but speed).
+#include <mpi.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <wengert/dist.hpp>
 #include <wengert/nn.hpp>
 
@@ -40,6 +43,26 @@ TEST_CASE("allreduce_sum adds every rank's values, for each dtype") {
   }
   CHECK(world().allreduce_sum(0.5) == 0.5 * n);
   CHECK(world().allreduce_max(static_cast<std::int64_t>(world().rank())) == n - 1);
+}
+
+// Read through MPI's tool interface, independently of the communicator's own code.
+TEST_CASE(
+    "the communicator makes Open MPI's non-blocking allreduce a ring, unless told otherwise") {
+  world();  // constructed: MPI is initialized and the choice made
+  int provided = 0, index = 0, count = 0, algorithm = -1;
+  REQUIRE(MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) == MPI_SUCCESS);
+  MPI_T_cvar_handle handle{};
+  if (MPI_T_cvar_get_index("coll_libnbc_iallreduce_algorithm", &index) != MPI_SUCCESS) {
+    MPI_T_finalize();
+    WARN("no coll_libnbc_iallreduce_algorithm: not Open MPI; nothing to check");
+    return;
+  }
+  REQUIRE(MPI_T_cvar_handle_alloc(index, nullptr, &handle, &count) == MPI_SUCCESS);
+  REQUIRE(MPI_T_cvar_read(handle, &algorithm) == MPI_SUCCESS);
+  MPI_T_cvar_handle_free(&handle);
+  MPI_T_finalize();
+  const char* chosen = std::getenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm");
+  CHECK(algorithm == (chosen != nullptr ? std::atoi(chosen) : 1));  // 1: ring
 }
 
 TEST_CASE("broadcast gives every rank the root's values; bad arguments are errors") {
