@@ -3,8 +3,9 @@
 // turns errors into one line "wengert-lm: error: ..." and a non-zero exit, and makes Ctrl-C
 // (SIGINT), SIGTERM or SIGUSR1 during training save a checkpoint (exit 130). Under mpirun the
 // ranks agree to stop at the same batch (see Trainer): `kill -USR1 <mpirun>` is forwarded to
-// every rank at once; on Ctrl-C mpirun sends SIGTERM, then SIGKILL after its grace period (Open
-// MPI 4.1: --mca odls_base_sigkill_timeout S, 1 s by default: too short to save, see README).
+// every rank at once; on Ctrl-C Open MPI 4.1's mpirun sends SIGCONT, SIGTERM 1 s later and
+// SIGKILL 1 s after that (--mca odls_base_sigkill_timeout S): a step and the save must fit in
+// that second (see README, "Stopping and failures").
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>

@@ -78,6 +78,26 @@ echo "mpirun after SIGUSR1: exit $status; $(grep "^interrupted" "$work/stopped.l
 train 1 stopped --resume
 same stopped whole 1e-9
 
+# Ctrl-C on mpirun (SIGINT to the launcher alone, as a terminal sends it: the ranks are in process
+# groups of their own). Open MPI 4.1's mpirun then sends the ranks SIGCONT, SIGTERM after
+# odls_base_sigkill_timeout (1 s) and SIGKILL after as long again: a rank takes SIGTERM as a stop
+# request, all stop at the next update, rank 0 saves a checkpoint, and the run resumes from it.
+"$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --hidden 24 --batch 8 \
+  --steps 16 --threads 1 --epochs 100000 --dtype f64 --out "$work/ctrlc" > "$work/ctrlc.log" 2>&1 &
+launcher=$!
+while ! grep -q "^epoch 2/" "$work/ctrlc.log" && kill -0 "$launcher" 2> /dev/null; do
+  sleep 0.1
+done
+kill -INT "$launcher"
+status=0
+wait "$launcher" || status=$?
+test "$status" -ne 0 || { cat "$work/ctrlc.log"; exit 1; }
+interrupted=$(grep "^interrupted in epoch" "$work/ctrlc.log") || { cat "$work/ctrlc.log"; exit 1; }
+echo "mpirun after Ctrl-C: exit $status; $interrupted"
+epoch=$(echo "$interrupted" | sed 's/^interrupted in epoch \([0-9]*\).*/\1/')
+train 1 ctrlc --resume --epochs "$epoch"
+test "$(wc -l < "$work/ctrlc/log.csv")" -eq $((epoch + 1))
+
 # B % N != 0: a one-line error naming both, and no run folder.
 if "$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --batch 7 \
   --out "$work/odd" > /dev/null 2> "$work/odd.err"; then
