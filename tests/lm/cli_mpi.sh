@@ -2,7 +2,8 @@
 # `mpirun -np 2 wengert-lm train` against one process (run by CTest in a build with MPI): the same
 # per-epoch training and validation losses (trainer.json keeps them to 17 digits) in f64 to 1e-9
 # relative and in f32 to 1e-5; a run started on 2 processes resumed on 1 (and the other way round)
-# ends like an uninterrupted one; a batch that does not divide among the ranks is a clear error.
+# ends like an uninterrupted one; SIGUSR1 and Ctrl-C on mpirun save a checkpoint that resumes; a
+# rank killed ends the job; a batch that does not divide among the ranks is a clear error.
 # Usage: cli_mpi.sh WENGERT_LM MPIEXEC CORPUS WORKDIR
 set -eu
 bin=$1
@@ -97,6 +98,32 @@ echo "mpirun after Ctrl-C: exit $status; $interrupted"
 epoch=$(echo "$interrupted" | sed 's/^interrupted in epoch \([0-9]*\).*/\1/')
 train 1 ctrlc --resume --epochs "$epoch"
 test "$(wc -l < "$work/ctrlc/log.csv")" -eq $((epoch + 1))
+
+# A process that dies (kill -9 of one rank) ends the job within a bounded time, not a hang: Open
+# MPI's default error handling aborts the others.
+"$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --hidden 24 --batch 8 \
+  --steps 16 --threads 1 --epochs 100000 --out "$work/killed" > "$work/killed.log" 2>&1 &
+launcher=$!
+while ! grep -q "^epoch 1/" "$work/killed.log" && kill -0 "$launcher" 2> /dev/null; do
+  sleep 0.1
+done
+victim=$(pgrep -P "$launcher" | tail -n 1)
+test -n "$victim" || { echo "no rank process under mpirun $launcher"; exit 1; }
+kill -9 "$victim"
+waited=0
+while kill -0 "$launcher" 2> /dev/null && [ "$waited" -lt 300 ]; do
+  sleep 0.1
+  waited=$((waited + 1))
+done
+if kill -0 "$launcher" 2> /dev/null; then
+  echo "mpirun still runs 30 s after one rank was killed"
+  kill -9 "$launcher"
+  exit 1
+fi
+status=0
+wait "$launcher" || status=$?
+test "$status" -ne 0 || { cat "$work/killed.log"; exit 1; }
+echo "mpirun after kill -9 of one rank: exit $status after $((waited / 10)).$((waited % 10)) s"
 
 # B % N != 0: a one-line error naming both, and no run folder.
 if "$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --batch 7 \
