@@ -43,7 +43,7 @@ struct Buffers {
 };
 thread_local Buffers cached_buffers;
 thread_local bool cached_in_use = false;
-std::atomic<std::uint32_t> next_sweep_id{1};
+std::atomic<std::uint32_t> next_sweep_id{detail::kFirstId};
 }  // namespace
 
 namespace detail {

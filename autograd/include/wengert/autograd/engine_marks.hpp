@@ -7,6 +7,10 @@
 
 namespace wengert::detail {
 
+// Tapes and sweeps are numbered from kFirstId, so a mark of 0 means "none yet": a new node never
+// matches the running sweep.
+inline constexpr std::uint32_t kFirstId = 1;
+
 struct EngineMarks {
   std::uint32_t tape = 0;   // the recording thread's tape (tape.cpp)
   std::uint32_t sweep = 0;  // the last sweep that gave the node a gradient ... (backward.cpp)

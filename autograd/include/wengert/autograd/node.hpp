@@ -28,7 +28,7 @@ struct Node {
 
   // --- the tape entry (op empty for a leaf or a constant) ---
   std::string op;
-  std::int64_t index = -1;  // position in recording order on its tape
+  std::int64_t index = -1;  // position in recording order on its tape (-1: not an entry)
   Edges inputs;
   Saved saved;          // what the rule reads back (saved.hpp)
   BackwardFn backward;  // the rule; null once released
