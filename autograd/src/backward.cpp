@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <atomic>
 #include <span>
-#include <unordered_map>
-#include <unordered_set>
 #include <wengert/autograd/anomaly.hpp>
 #include <wengert/autograd/backward.hpp>
 #include <wengert/autograd/hooks.hpp>
 #include <wengert/autograd/ops.hpp>
 #include <wengert/autograd/record.hpp>
+
+#include "hooked_leaves.hpp"
+#include "sweep.hpp"
 
 namespace wengert {
 
@@ -22,9 +23,9 @@ namespace detail {
 // ordinary sweep, a Var when the sweep builds a graph (create_graph).
 struct Slot {
   std::shared_ptr<Node> node;  // kept alive until the sweep ends
-  Tensor grad;
+  Tensor grad{};
   bool owned = false;  // grad is a buffer this sweep allocated, so it may be added to in place
-  Var graph_grad;
+  Var graph_grad{};
   bool finished = false;  // hooks run and gradient captured: complete
 };
 }  // namespace detail
@@ -42,19 +43,18 @@ struct Buffers {
 };
 thread_local Buffers cached_buffers;
 thread_local bool cached_in_use = false;
-std::atomic<std::uint32_t> next_sweep_id{1};
+std::atomic<std::uint32_t> next_sweep_id{detail::kFirstId};
 }  // namespace
 
 namespace detail {
 struct Sweep : Buffers {
   BackwardOptions options;
-  bool accumulate_into_grad = true;  // backward(); grad() only reads the captured gradients
+  Capture* capture;  // grad(): hand the gradients back instead of adding them into grad()
   std::uint32_t id = next_sweep_id.fetch_add(1);
   bool owns_cache = false;
-  std::vector<const Node*> capture;  // grad(): the nodes whose gradient is returned
-  std::vector<Var> captured;
+  HookedLeaves hooked_leaves;  // finishes a hooked leaf once it is complete (hooked_leaves.hpp)
 
-  explicit Sweep(const BackwardOptions& o) : options(o) {
+  Sweep(const BackwardOptions& o, Capture* c) : options(o), capture(c) {
     if (options.create_graph) options.retain_graph = true;  // the new graph reads swept values
     if (cached_in_use) return;
     cached_in_use = owns_cache = true;
@@ -80,70 +80,29 @@ struct Sweep : Buffers {
       ready.emplace_back(node->index, slots.size());
       std::push_heap(ready.begin(), ready.end());
     }
-    return slots.emplace_back(Slot{node, Tensor(), false, Var(), false});
-  }
-
-  // Hooked leaves still waiting for gradients: how many edges from entries this sweep can reach
-  // point at each. A leaf whose count drops to zero is complete, and is finished at once, while
-  // the sweep goes on (a gradient reducer starts its allreduce there). Filled only when some
-  // node has hooks, by one walk over the graph before the sweep. A rule that passes nothing to a
-  // counted input leaves its leaf to be finished when the sweep ends, as every other leaf is.
-  std::unordered_map<const Node*, std::int64_t> pending_edges;
-
-  void count_edges_into_hooked_leaves(std::span<const Var> roots) {
-    std::vector<const Node*> stack;
-    std::unordered_set<const Node*> seen;
-    for (const Var& root : roots)
-      if (root.defined() && seen.insert(root.node().get()).second)
-        stack.push_back(root.node().get());
-    while (!stack.empty()) {
-      const Node* n = stack.back();
-      stack.pop_back();
-      for (const Edge& e : n->inputs) {
-        const Node* in = e.node.get();
-        if (in->is_leaf()) {
-          if (in->marks.has_hooks && in->requires_grad) ++pending_edges[in];
-        } else if (seen.insert(in).second) {
-          stack.push_back(in);
-        }
-      }
-    }
-  }
-
-  // After a contribution to `node` (in slot s): a hooked leaf that has all of its gradient now.
-  void note_contribution(const Node& node, Slot& s) {
-    if (pending_edges.empty() || !node.is_leaf()) return;
-    auto it = pending_edges.find(&node);
-    if (it == pending_edges.end() || --it->second > 0) return;
-    pending_edges.erase(it);
-    finish(s);
+    return slots.emplace_back(Slot{.node = node});
   }
 
   void accumulate(const std::shared_ptr<Node>& node, Tensor g) {
     if (node->marks.sweep != id) {
-      Slot& s = open(node);
-      s.grad = std::move(g);  // may alias another gradient: never written in place
-      return note_contribution(*node, s);
-    }
-    Slot& s = slots[node->marks.slot];
-    if (s.owned) {
+      open(node).grad = std::move(g);  // may alias another gradient: never written in place
+    } else if (Slot& s = slots[node->marks.slot]; s.owned) {
       s.grad.add_(g);
     } else {
       s.grad = add(s.grad, g);
       s.owned = true;
     }
-    note_contribution(*node, s);
+    if (hooked_leaves.last_contribution(*node)) finish(slots[node->marks.slot]);
   }
 
   void accumulate(const std::shared_ptr<Node>& node, Var g) {
     if (node->marks.sweep != id) {
-      Slot& s = open(node);
-      s.graph_grad = std::move(g);
-      return note_contribution(*node, s);
+      open(node).graph_grad = std::move(g);
+    } else {
+      Slot& s = slots[node->marks.slot];
+      s.graph_grad = add(s.graph_grad, g);
     }
-    Slot& s = slots[node->marks.slot];
-    s.graph_grad = add(s.graph_grad, g);
-    note_contribution(*node, s);
+    if (hooked_leaves.last_contribution(*node)) finish(slots[node->marks.slot]);
   }
 
   // Once a node's gradient is complete: its hooks may replace it (under create_graph, by a
@@ -157,47 +116,28 @@ struct Sweep : Buffers {
       if (replaced.defined() && !options.create_graph) s.grad = std::move(replaced);
       if (replaced.defined()) s.owned = false;
     }
-    for (std::size_t i = 0; i < capture.size(); ++i)
-      if (capture[i] == s.node.get())
-        captured[i] = options.create_graph ? s.graph_grad : Var(s.grad);
+    for (std::size_t i = 0; capture != nullptr && i < capture->nodes.size(); ++i)
+      if (capture->nodes[i] == s.node.get())
+        capture->grads[i] = options.create_graph ? s.graph_grad : Var(s.grad);
   }
 
-  void check_versions(const Node& n) const {
-    auto fail_version = [&](const std::string& what, std::uint64_t then, std::uint64_t now) {
-      fail("backward: ", what, " saved by ", n.op, " (tape #", n.index,
-           ") was modified in place after it was saved (version ", then, " -> ", now,
-           "); its gradient would be wrong. Modify a clone() instead, or do the in-place update "
-           "after backward.");
-    };
-    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
-      const Edge& e = n.inputs[i];
-      if (saves_input(n.saved.values, i) && e.node->value.version() != e.version)
-        fail_version("input " + std::to_string(i) + " " + e.node->describe(), e.version,
-                     e.node->value.version());
-    }
-    if ((n.saved.values & kSaveOut) && n.value.version() != n.saved.out_version)
-      fail_version("its output", n.saved.out_version, n.value.version());
-    for (const SavedTensor& s : n.saved.extra)
-      if (s.tensor.version() != s.version)
-        fail_version("saved tensor '" + s.name + "'", s.version, s.tensor.version());
-  }
-
-  // d(loss)/d(root): `dout`, or 1 for a one-element root.
-  static Tensor root_gradient(std::size_t i, const Var& root, const Tensor* dout) {
+  // d(loss)/d(root i): douts[i] when given, or 1 for a one-element root.
+  static Tensor root_gradient(std::size_t i, const Var& root, std::span<const Tensor> douts) {
     check(root.defined(), "backward: root ", i, " is undefined");
     const Node& n = *root.node();
     if (!n.requires_grad)
       fail("backward: ", n.describe(),
            " does not require grad (no input of the ops that computed it requires grad, or it was "
            "computed under NoGradGuard)");
-    if (dout == nullptr || !dout->defined()) {
+    if (i >= douts.size() || !douts[i].defined()) {
       if (n.value.numel() != 1)
         fail("backward: ", n.describe(), " is not a single element; pass its gradient explicitly");
       return ones(n.value.shape(), n.value.dtype());
     }
-    if (dout->shape() != n.value.shape())
-      fail("backward: gradient shape ", shape_str(dout->shape()), " differs from ", n.describe());
-    return dout->dtype() == n.value.dtype() ? *dout : dout->to(n.value.dtype());
+    const Tensor& dout = douts[i];
+    if (dout.shape() != n.value.shape())
+      fail("backward: gradient shape ", shape_str(dout.shape()), " differs from ", n.describe());
+    return dout.dtype() == n.value.dtype() ? dout : dout.to(n.value.dtype());
   }
 
   // Runs the rule of the entry in slot k with its complete output gradient.
@@ -209,7 +149,7 @@ struct Sweep : Buffers {
            "BackwardOptions{.retain_graph = true} to the first backward if you need to sweep "
            "twice, or detach() values carried across steps (e.g. an RNN's hidden state).");
     finish(slots[k]);
-    check_versions(n);
+    check_saved_versions(n);
     if (!options.create_graph) {
       const Tensor dout = std::move(slots[k].grad);  // freed after the rule: no longer needed
       BackwardCtx ctx(dout, n, *this);
@@ -247,13 +187,13 @@ struct Sweep : Buffers {
     check(douts.empty() || douts.size() == roots.size(), "backward: ", roots.size(), " roots but ",
           douts.size(), " output gradients");
     for (std::size_t i = 0; i < roots.size(); ++i) {
-      Tensor dout = root_gradient(i, roots[i], douts.empty() ? nullptr : &douts[i]);
+      Tensor dout = root_gradient(i, roots[i], douts);
       if (options.create_graph)
         accumulate(roots[i].node(), Var(std::move(dout)));
       else
         accumulate(roots[i].node(), std::move(dout));
     }
-    if (any_hooks()) count_edges_into_hooked_leaves(roots);
+    hooked_leaves.count(roots);
     GradModeGuard record_rules(options.create_graph);
     while (!ready.empty()) {
       std::pop_heap(ready.begin(), ready.end());
@@ -263,47 +203,13 @@ struct Sweep : Buffers {
     }
     for (std::size_t k : leaves) {
       finish(slots[k]);
-      if (accumulate_into_grad && slots[k].node->requires_grad) accumulate_into_leaf(slots[k]);
+      if (capture == nullptr && slots[k].node->requires_grad) accumulate_into_leaf(slots[k]);
     }
   }
 };
 }  // namespace detail
 
-using detail::Sweep;
-
-// --- BackwardCtx: the entry's values as Tensors ---
-
-namespace {
-const Tensor& input_value(const Node& n, std::size_t i) {
-  check(i < n.inputs.size(), n.op, " backward: input ", i, " out of range");
-  return n.inputs[i].node->value;
-}
-}  // namespace
-
-const Tensor& BackwardCtx::out() const {
-  check(node_.saved.values & kSaveOut, node_.op, " backward: reads its output without kSaveOut");
-  return node_.value;
-}
-const Tensor& BackwardCtx::in(std::size_t i) const {
-  check(saves_input(node_.saved.values, i), node_.op, " backward: reads input ", i,
-        " without saving it");
-  return input_value(node_, i);
-}
-const Shape& BackwardCtx::in_shape(std::size_t i) const { return input_value(node_, i).shape(); }
-DType BackwardCtx::in_dtype(std::size_t i) const { return input_value(node_, i).dtype(); }
-const Tensor& BackwardCtx::saved(std::string_view name) const {
-  for (const SavedTensor& s : node_.saved.extra)
-    if (s.name == name) return s.tensor;
-  fail(node_.op, " backward: no saved tensor named '", name, "'");
-}
-bool BackwardCtx::needs(std::size_t i) const {
-  return i < node_.inputs.size() && node_.inputs[i].node->requires_grad;
-}
-void BackwardCtx::fail_first_order() const {
-  fail("backward: ", node_.describe(),
-       " has a first-order backward rule (written on Tensors only), so create_graph "
-       "cannot differentiate through it; write its rule as [](auto& c) (record.hpp)");
-}
+// --- the rules' side: passing gradients on to the inputs (the reads are in rule_context.cpp) ---
 
 void BackwardCtx::add(std::size_t i, Tensor g) {
   if (!needs(i)) return;
@@ -311,17 +217,6 @@ void BackwardCtx::add(std::size_t i, Tensor g) {
   if (g.shape() != input->value.shape()) g = sum_to(g, input->value.shape());
   if (anomaly_enabled()) detail::check_backward(node_, i, g);
   sweep_.accumulate(input, std::move(g));
-}
-
-// --- GraphCtx: the same entry as Vars, so the rule records ---
-
-Var GraphCtx::out() const {
-  tensors_.out();  // checks that the output was saved
-  return Var(self_);
-}
-Var GraphCtx::in(std::size_t i) const {
-  tensors_.in(i);  // checks that input i was saved
-  return Var(self_->inputs[i].node);
 }
 
 void GraphCtx::add(std::size_t i, Var g) {
@@ -332,43 +227,23 @@ void GraphCtx::add(std::size_t i, Var g) {
   tensors_.sweep_.accumulate(input, std::move(g));
 }
 
-// --- entry points ---
+// --- entry points (grad() is in grad.cpp) ---
+
+void detail::run_sweep(std::span<const Var> roots, std::span<const Tensor> douts,
+                       const BackwardOptions& options, Capture* capture) {
+  Sweep(options, capture).run(roots, douts);
+}
 
 void backward(const std::vector<Var>& roots, const std::vector<Tensor>& douts,
               const BackwardOptions& options) {
-  Sweep(options).run(roots, douts);
+  detail::run_sweep(roots, douts, options);
 }
 
 void Var::backward(const BackwardOptions& options) const {
-  Sweep(options).run(std::span<const Var>(this, 1), {});
+  detail::run_sweep(std::span<const Var>(this, 1), {}, options);
 }
 void Var::backward(const Tensor& dout, const BackwardOptions& options) const {
-  Sweep(options).run(std::span<const Var>(this, 1), std::span<const Tensor>(&dout, 1));
-}
-
-std::vector<Var> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
-                      const std::vector<Tensor>& douts, const BackwardOptions& options) {
-  Sweep sweep(options);
-  sweep.accumulate_into_grad = false;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Var& in = inputs[i];
-    check(in.defined(), "grad: input ", i, " is undefined");
-    if (!in.requires_grad() && !options.allow_unused)
-      fail("grad: input ", i, " ", in.node()->describe(),
-           " does not require a gradient; pass allow_unused = true to get zeros for it");
-    sweep.capture.push_back(in.node().get());
-  }
-  sweep.captured.resize(inputs.size());
-  sweep.run(outputs, douts);
-  std::vector<Var> result(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Var& g = sweep.captured[i];
-    if (!g.defined())
-      result[i] = Var(zeros_like(inputs[i].value()));
-    else
-      result[i] = options.create_graph ? g : Var(g.value().clone());
-  }
-  return result;
+  detail::run_sweep(std::span<const Var>(this, 1), std::span<const Tensor>(&dout, 1), options);
 }
 
 }  // namespace wengert

@@ -1,45 +1,19 @@
-// Node lifetime: freeing the graph behind a value without recursion, and releasing an entry.
+// Node lifetime: a node frees its inputs when it dies (without recursion, free_graph.cpp), and an
+// entry swept without retain_graph releases what only its rule needed.
 #include <wengert/autograd/hooks.hpp>
 #include <wengert/autograd/node.hpp>
 
+#include "free_graph.hpp"
+
 namespace wengert {
-
-namespace {
-// Freeing a long chain (a graph over a thousand time steps) would recurse once per node: each
-// node's destructor drops the last reference to its input. Instead, the outermost destructor owns
-// a work list, and nested ones only move the inputs they solely own onto it. The pointer is
-// trivially destructible, so it is safe even while thread-local objects are being torn down.
-thread_local std::vector<std::shared_ptr<Node>>* dying = nullptr;
-
-void drop_inputs(Edges& inputs) {
-  if (inputs.empty()) return;
-  if (dying != nullptr) {
-    for (Edge& e : inputs)
-      if (e.node.use_count() == 1) dying->push_back(std::move(e.node));
-    inputs.clear();
-    return;
-  }
-  std::vector<std::shared_ptr<Node>> work;
-  dying = &work;
-  for (Edge& e : inputs)
-    if (e.node.use_count() == 1) work.push_back(std::move(e.node));
-  inputs.clear();
-  while (!work.empty()) {
-    std::shared_ptr<Node> last = std::move(work.back());
-    work.pop_back();
-    last.reset();  // its destructor may push more onto `work`
-  }
-  dying = nullptr;
-}
-}  // namespace
 
 Node::~Node() {
   if (marks.has_hooks) detail::forget_hooks(this);
-  drop_inputs(inputs);
+  detail::drop_inputs(inputs);
 }
 
 void Node::release() {
-  drop_inputs(inputs);
+  detail::drop_inputs(inputs);
   saved.extra.clear();
   backward = nullptr;
 }

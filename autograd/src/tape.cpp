@@ -6,7 +6,7 @@
 namespace wengert {
 
 namespace {
-std::atomic<std::uint32_t> next_tape_id{1};
+std::atomic<std::uint32_t> next_tape_id{detail::kFirstId};
 }
 
 Tape::Tape() : id_(next_tape_id.fetch_add(1)) {}
@@ -20,10 +20,10 @@ void Tape::append(const std::shared_ptr<Node>& node) {
   node->marks.tape = id_;
   node->index = next_index_++;
   if (entries_.size() >= compact_at_) {
-    // Drop entries whose outputs died; amortised O(1) per append, the tape stays <= 2x live +
-    // kMinCompactAt.
+    // Drop entries whose outputs died; amortised O(1) per append, the tape stays within
+    // kCompactGrowth x live + kMinCompactAt.
     std::erase_if(entries_, [](const std::weak_ptr<Node>& w) { return w.expired(); });
-    compact_at_ = std::max(kMinCompactAt, 2 * entries_.size());
+    compact_at_ = std::max(kMinCompactAt, kCompactGrowth * entries_.size());
   }
   entries_.emplace_back(node);
 }

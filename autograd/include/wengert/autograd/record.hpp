@@ -48,7 +48,9 @@ class BackwardCtx {
   Tensor constant(Tensor t) const { return t; }  // a tensor taking part in the rule's arithmetic
   std::size_t num_inputs() const { return node_.inputs.size(); }
   // Whether input i wants a gradient; skip computing it otherwise.
-  bool needs(std::size_t i) const;
+  bool needs(std::size_t i) const {
+    return i < node_.inputs.size() && node_.inputs[i].node->requires_grad;
+  }
   // Accumulates g into input i's gradient. g may have the broadcast (output) shape: it is summed
   // down to the input's shape here with sum_to, the one place broadcasting is undone.
   void add(std::size_t i, Tensor g);

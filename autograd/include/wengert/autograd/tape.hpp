@@ -40,8 +40,10 @@ class Tape {
   Tape();
   std::vector<std::weak_ptr<Node>> entries_;
   std::int64_t next_index_ = 0;
-  // Dead entries are dropped once the list reaches compact_at_: twice the live entries after the
-  // last compaction, and never below kMinCompactAt (so short tapes are not scanned on every op).
+  // Dead entries are dropped once the list reaches compact_at_: kCompactGrowth times the live
+  // entries after the last compaction, and never below kMinCompactAt (so short tapes are not
+  // scanned on every op).
+  static constexpr std::size_t kCompactGrowth = 2;
   static constexpr std::size_t kMinCompactAt = 64;
   std::size_t compact_at_ = kMinCompactAt;
   std::uint32_t id_;

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <wengert/tensor.hpp>
 
+#include "grad_mode.hpp"
+
 namespace wengert {
 
 struct Node;
@@ -76,25 +78,6 @@ class Var {
 
  private:
   std::shared_ptr<Node> node_;
-};
-
-// Grad mode (per thread). While off, ops record nothing and return constants: evaluation and
-// parameter updates run without building a graph.
-bool grad_enabled();
-class GradModeGuard {
- public:
-  explicit GradModeGuard(bool enabled);
-  ~GradModeGuard();
-  GradModeGuard(const GradModeGuard&) = delete;
-  GradModeGuard& operator=(const GradModeGuard&) = delete;
-
- private:
-  bool previous_;
-};
-// { NoGradGuard no_grad; ... }  records nothing inside the scope.
-class NoGradGuard : public GradModeGuard {
- public:
-  NoGradGuard() : GradModeGuard(false) {}
 };
 
 std::ostream& operator<<(std::ostream& out, const Var& v);
