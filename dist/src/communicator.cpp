@@ -53,14 +53,15 @@ void* address_of(const Tensor& t) {
 using detail::check_mpi;
 
 namespace {
-// Open MPI 4.1's non-blocking allreduce (libnbc) picks, on its own, a binomial tree for an
-// in-place reduction on fewer than 4 ranks: a reduce to one rank then a broadcast, which moves
-// each byte log2(N) times each way. The ring (reduce-scatter then allgather, 2(N - 1)/N of the
-// bytes per rank: the scaling model of the README) is 2-4x faster for gradient buckets of MiBs:
-// a 4 MiB allreduce on 2 ranks of this machine took 3.3 ms with the default, 0.7-1.6 ms with the
-// ring. Asked for through MPI's tool interface (MPI_T), only when the variable exists (Open MPI)
-// and nobody chose an algorithm (0: automatic); `--mca coll_libnbc_iallreduce_algorithm N` wins.
-// Returns the algorithm in effect, or -1 without such a variable.
+// Open MPI 4.1's non-blocking allreduce (libnbc) picks, on its own, a binomial tree for every
+// in-place reduction (and any on fewer than 4 ranks or of less than 64 KiB): a reduce to one
+// rank then a broadcast, which moves each byte log2(N) times each way. The ring (reduce-scatter
+// then allgather, 2(N - 1)/N of the bytes per rank: the scaling model of the README) is 2-4x
+// faster for gradient buckets of MiBs: a 4 MiB allreduce on 2 ranks of this machine took 3.3 ms
+// with the default, 0.7-1.6 ms with the ring. Asked for through MPI's tool interface (MPI_T),
+// only when the variable exists (Open MPI) and nobody chose an algorithm (0: automatic);
+// `--mca coll_libnbc_iallreduce_algorithm N` wins. Returns the algorithm in effect, or -1
+// without such a variable.
 int prefer_ring_allreduce() {
   int provided = 0, index = 0, count = 0, algorithm = -1;
   if (MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) != MPI_SUCCESS) return algorithm;
