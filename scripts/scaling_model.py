@@ -4,11 +4,12 @@
 The model (README, "Training on several machines"), per update of the global batch:
   compute   t_c(N) = t_1 / N          t_1: one process's time for the global batch (measured)
   allreduce t_a(N) = 2 (N - 1) / N * bytes / bandwidth + 2 ceil(log2 N) * latency * buckets
-            bytes = 4 x parameters (f32 gradients). The bandwidth term is the ring's (reduce-
-            scatter then all-gather, each moving (N - 1) / N of the bytes through every link);
-            the latency term is recursive halving/doubling's (a pure ring pays 2 (N - 1)
-            latencies; Open MPI's tuned allreduce picks its algorithm by size). Plus two scalar
-            allreduces per minibatch (loss sum, stop flag), 2 ceil(log2 N) latencies each.
+            bytes = 4 x parameters (f32 gradients). Rabenseifner's allreduce, which
+            wengert::dist asks Open MPI's non-blocking allreduce to use: a reduce-scatter by
+            recursive halving, then an all-gather by recursive doubling, each moving (N - 1) / N
+            of the bytes through every link (as a ring does) in ceil(log2 N) steps (a ring needs
+            N - 1). Plus two scalar allreduces per minibatch (loss sum, stop flag), 2 ceil(log2 N)
+            latencies each.
   speedup   S(N) = t_1 / (t_c(N) + t_a(N) / K)   with --accumulate K (one allreduce per K
             minibatches; the scalar allreduces stay per minibatch).
 No overlap of the allreduce with the backward sweep is assumed: the recurrent layer hands over

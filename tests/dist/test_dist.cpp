@@ -46,8 +46,7 @@ TEST_CASE("allreduce_sum adds every rank's values, for each dtype") {
 }
 
 // Read through MPI's tool interface, independently of the communicator's own code.
-TEST_CASE(
-    "the communicator makes Open MPI's non-blocking allreduce a ring, unless told otherwise") {
+TEST_CASE("the communicator makes Open MPI's non-blocking allreduce Rabenseifner's, unless told") {
   world();  // constructed: MPI is initialized and the choice made
   int provided = 0, index = 0, count = 0, algorithm = -1;
   REQUIRE(MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) == MPI_SUCCESS);
@@ -62,7 +61,7 @@ TEST_CASE(
   MPI_T_cvar_handle_free(&handle);
   MPI_T_finalize();
   const char* chosen = std::getenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm");
-  CHECK(algorithm == (chosen != nullptr ? std::atoi(chosen) : 1));  // 1: ring
+  CHECK(algorithm == (chosen != nullptr ? std::atoi(chosen) : 3));  // 3: Rabenseifner
 }
 
 TEST_CASE("broadcast gives every rank the root's values; bad arguments are errors") {
