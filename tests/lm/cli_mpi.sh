@@ -26,6 +26,19 @@ train() {  # train NP OUT ARGS...: a tiny model on NP processes (NP 0: without m
       --batch 8 --steps 16 --threads 1 --out "$work/$out" "$@" > "$work/$out.log"
   fi
 }
+# start_in_background NAME PATTERN ARGS...: the tiny model on 2 processes into $work/NAME, mpirun in
+# the background ($launcher); returns once its log matches PATTERN (or mpirun has ended).
+start_in_background() {
+  name=$1
+  pattern=$2
+  shift 2
+  "$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --hidden 24 --batch 8 \
+    --steps 16 --threads 1 --out "$work/$name" "$@" > "$work/$name.log" 2>&1 &
+  launcher=$!
+  while ! grep -q "$pattern" "$work/$name.log" && kill -0 "$launcher" 2> /dev/null; do
+    sleep 0.1
+  done
+}
 # The "train_loss" and "val_loss" of every epoch in a run's checkpoint, one per line.
 losses() { grep -E '"(train|val)_loss"' "$work/$1/checkpoint/trainer.json" | sed 's/.*: *//; s/,$//'; }
 same() {  # same RUN_A RUN_B TOLERANCE
@@ -62,12 +75,7 @@ same up full 1e-9
 # the uninterrupted one. (Should the run end before the signal, the resume has nothing to do and
 # the comparison still holds.)
 train 0 whole --epochs 6 --dtype f64
-"$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --hidden 24 --batch 8 \
-  --steps 16 --threads 1 --epochs 6 --dtype f64 --out "$work/stopped" > "$work/stopped.log" 2>&1 &
-launcher=$!
-while ! grep -q "^epoch 1/6" "$work/stopped.log" && kill -0 "$launcher" 2> /dev/null; do
-  sleep 0.1
-done
+start_in_background stopped "^epoch 1/6" --epochs 6 --dtype f64
 kill -USR1 "$launcher" 2> /dev/null || true
 status=0
 wait "$launcher" || status=$?
@@ -83,12 +91,7 @@ same stopped whole 1e-9
 # groups of their own). Open MPI 4.1's mpirun then sends the ranks SIGCONT, SIGTERM after
 # odls_base_sigkill_timeout (1 s) and SIGKILL after as long again: a rank takes SIGTERM as a stop
 # request, all stop at the next update, rank 0 saves a checkpoint, and the run resumes from it.
-"$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --hidden 24 --batch 8 \
-  --steps 16 --threads 1 --epochs 100000 --dtype f64 --out "$work/ctrlc" > "$work/ctrlc.log" 2>&1 &
-launcher=$!
-while ! grep -q "^epoch 2/" "$work/ctrlc.log" && kill -0 "$launcher" 2> /dev/null; do
-  sleep 0.1
-done
+start_in_background ctrlc "^epoch 2/" --epochs 100000 --dtype f64
 kill -INT "$launcher"
 status=0
 wait "$launcher" || status=$?
@@ -101,12 +104,7 @@ test "$(wc -l < "$work/ctrlc/log.csv")" -eq $((epoch + 1))
 
 # A process that dies (kill -9 of one rank) ends the job within a bounded time, not a hang: Open
 # MPI's default error handling aborts the others.
-"$mpiexec" -np 2 --oversubscribe "$bin" train --corpus "$work/slice.txt" --hidden 24 --batch 8 \
-  --steps 16 --threads 1 --epochs 100000 --out "$work/killed" > "$work/killed.log" 2>&1 &
-launcher=$!
-while ! grep -q "^epoch 1/" "$work/killed.log" && kill -0 "$launcher" 2> /dev/null; do
-  sleep 0.1
-done
+start_in_background killed "^epoch 1/" --epochs 100000
 victim=$(pgrep -P "$launcher" | tail -n 1)
 test -n "$victim" || { echo "no rank process under mpirun $launcher"; exit 1; }
 kill -9 "$victim"
