@@ -69,14 +69,12 @@ Var stddev(const Var& x, const Axes& axes, std::int64_t correction, bool keepdim
   return sqrt(var(x, axes, correction, keepdim));
 }
 
-// cumsum along an axis as a product with the upper-triangular ones U[i, j] = [i <= j]:
-// y[.., j] = sum_{i <= j} x[.., i] = (x^T-moved-last @ U)[.., j]; its gradient is dy @ U^T.
-Var cumsum(const Var& x, std::int64_t axis) {
+// y_j = sum_{i <= j} x_i along the axis, so dx_i = sum_{j >= i} dy_j: the reverse running sum of
+// dy (and the reverse one's gradient is the forward one). One rule, differentiable as written.
+Var cumsum(const Var& x, std::int64_t axis, bool reverse) {
   const std::int64_t ax = normalize_axis("cumsum", axis, x.dim());
-  const std::int64_t n = x.size(ax);
-  const Tensor upper = triu(Var(ones({n, n}, x.dtype()))).value();
-  const Var last = transpose(x, ax, -1);
-  return transpose(matmul(last, Var(upper)), ax, -1);
+  return record("cumsum", cumsum(x.value(), ax, reverse), {x}, kSaveNone,
+                [ax, reverse](auto& c) { c.add(0, cumsum(c.dout, ax, !reverse)); });
 }
 
 namespace {

@@ -180,6 +180,37 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
   return keepdim ? out : out.reshape(r.squeezed);
 }
 
+Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse) {
+  check(x.defined(), "cumsum: operand is an undefined tensor");
+  axis = normalize_axis("cumsum", axis, x.dim());
+  const Tensor in = x.contiguous();
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  if (x.numel() == 0) return out;
+  // [outer, length, inner]: each outer block carries one running sum per inner position, so the
+  // walk goes through memory in order.
+  const std::int64_t length = x.shape()[axis];
+  const std::int64_t inner = numel_of(Shape(x.shape().begin() + axis + 1, x.shape().end()));
+  const std::int64_t outer = x.numel() / (length * inner);
+  visit_dtype(x.dtype(), [&]<class T>() {
+    using Acc = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
+    const T* src = in.data<T>();
+    T* dst = out.data<T>();
+    std::vector<Acc> running(static_cast<std::size_t>(inner));
+    for (std::int64_t o = 0; o < outer; ++o) {
+      std::fill(running.begin(), running.end(), Acc(0));
+      for (std::int64_t step = 0; step < length; ++step) {
+        const std::int64_t k = reverse ? length - 1 - step : step;
+        const std::int64_t row = (o * length + k) * inner;
+        for (std::int64_t i = 0; i < inner; ++i) {
+          running[static_cast<std::size_t>(i)] += static_cast<Acc>(src[row + i]);
+          dst[row + i] = static_cast<T>(running[static_cast<std::size_t>(i)]);
+        }
+      }
+    }
+  });
+  return out;
+}
+
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   check(static_cast<std::int64_t>(shape.size()) <= x.dim(), "sum_to: cannot sum shape ",

@@ -1,6 +1,6 @@
 // Reductions (sum, mean, max, min over any axis set with keepdim; sum_of_squares; argmax /
-// argmin; logsumexp), softmax / log_softmax and sum_to, against loops in f64 / long double over
-// random shapes, axis sets and layouts; stability for large inputs and -inf entries.
+// argmin; logsumexp; cumsum), softmax / log_softmax and sum_to, against loops in f64 / long double
+// over random shapes, axis sets and layouts; stability for large inputs and -inf entries.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
@@ -370,4 +370,46 @@ TEST_CASE("sum_to inverts broadcasting", "[tensor][reduce]") {
   CHECK(sum_to(x, {3, 1}).to_vector<double>() == std::vector<double>(3, 8.0));
   CHECK(equal(sum_to(x, {2, 3, 4}), x));
   CHECK_THROWS_AS(sum_to(x, {5}), Error);
+}
+
+TEST_CASE("cumsum along every axis, forward and reverse, any layout and dtype, against a loop",
+          "[tensor][reduce]") {
+  std::mt19937 rng(911);
+  for (DType dt : {DType::f32, DType::f64, DType::i64})
+    for (int iter = 0; iter < 40; ++iter) {
+      const int rank = 1 + iter % 4;
+      const Shape s = ref::random_shape(rng, rank);
+      const auto layout = ref::kLayouts[rng() % 5];
+      const Tensor x = ref::random_tensor(rng, s, dt, layout, -3, 3, ref::Values::Integer);
+      const auto axis = static_cast<std::int64_t>(rng() % static_cast<unsigned>(rank));
+      const bool reverse = rng() % 2;
+      INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout) << " axis "
+                          << axis << (reverse ? " reverse" : ""));
+      const Array a = ref::read(x);
+      Array want{s, std::vector<double>(a.v.size(), 0.0)};
+      for (std::int64_t flat = 0; flat < ref::numel(s); ++flat) {
+        const Index at = ref::unravel(flat, s);
+        Index from = at;
+        for (std::int64_t i = 0; i < s[static_cast<std::size_t>(axis)]; ++i) {
+          const std::int64_t j = at[static_cast<std::size_t>(axis)];
+          if (reverse ? i < j : i > j) continue;
+          from[static_cast<std::size_t>(axis)] = i;
+          want.v[static_cast<std::size_t>(flat)] +=
+              a.v[static_cast<std::size_t>(ref::ravel(from, s))];
+        }
+      }
+      const Tensor got = cumsum(x, rng() % 2 ? axis - rank : axis, reverse);
+      CHECK(got.dtype() == dt);
+      CHECK(ref::mismatch(ref::read(got), want, 0, 0) == "");  // integers: exact in every dtype
+    }
+  // A long axis runs in O(n): 10^6 elements, y_j = j + 1 for ones (exact in f64), and the reverse.
+  const Tensor ones_row = ones({1, 1000000}, DType::f64);
+  const auto forward = cumsum(ones_row, 1).to_vector<double>();
+  const auto backward = cumsum(ones_row, -1, true).to_vector<double>();
+  CHECK(forward.front() == 1);
+  CHECK(forward.back() == 1000000);
+  CHECK(backward.front() == 1000000);
+  CHECK(backward.back() == 1);
+  CHECK(cumsum(zeros({0, 3}), 0).shape() == Shape{0, 3});
+  CHECK_THROWS_WITH(cumsum(zeros({2, 3}), 2), Catch::Contains("cumsum"));
 }

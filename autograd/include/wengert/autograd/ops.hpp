@@ -95,7 +95,7 @@ Var min(const Var& x, const Axes& axes = {}, bool keepdim = false);        // (c
 // correction 1: unbiased (torch's default), 0: population
 Var var(const Var& x, const Axes& axes = {}, std::int64_t correction = 1, bool keepdim = false);  // (composed) sum((x - mean)^2) / (n - correction)
 Var stddev(const Var& x, const Axes& axes = {}, std::int64_t correction = 1, bool keepdim = false);  // (composed) sqrt(var); torch.std
-Var cumsum(const Var& x, std::int64_t axis);                               // (composed) x @ triu(ones) along axis
+Var cumsum(const Var& x, std::int64_t axis, bool reverse = false);        // dx = cumsum(dy, axis, !reverse): y_j = sum_{i<=j} x_i (reverse: i>=j)
 // Like torch.max(x, dim): one entry with two outputs, the values and their i64 indices (the first
 // extremum); the gradient goes to the returned index only (unlike max/min above, where ties share).
 struct ValuesIndices {

@@ -23,6 +23,11 @@ Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
 // log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m = max over the axes.
 Tensor logsumexp(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 
+// Running sum along one axis: y[.., j, ..] = sum_{i <= j} x[.., i, ..]; with `reverse`, sum_{i >=
+// j} (the adjoint: the gradient of one is the other). Accumulated in double (int64 for integers),
+// like torch.cumsum on the CPU; O(n).
+Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse = false);
+
 // softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m) along `axis`, m the max along the axis.
 Tensor softmax(const Tensor& x, std::int64_t axis = -1);
 // log_softmax(x)_i = x_i - logsumexp(x) along `axis`.
