@@ -72,9 +72,9 @@ int prefer_rabenseifner_allreduce() {
     constexpr int kAutomatic = 0, kRabenseifner = 3;  // libnbc's numbering (ompi_info --level 5)
     if (count == 1 && MPI_T_cvar_read(handle, &algorithm) == MPI_SUCCESS &&
         algorithm == kAutomatic) {
+      // A refusal leaves the default in effect: slower, still correct (and still read back).
       const int rabenseifner = kRabenseifner;
-      MPI_T_cvar_write(handle,
-                       &rabenseifner);  // a refusal leaves the default: slower, still correct
+      MPI_T_cvar_write(handle, &rabenseifner);
       MPI_T_cvar_read(handle, &algorithm);
     }
     MPI_T_cvar_handle_free(&handle);
