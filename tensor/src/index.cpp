@@ -6,9 +6,13 @@
 #include <numeric>
 #include <type_traits>
 
+#include "detail/around_axis.hpp"
 #include "wengert/tensor/simd.hpp"
 
 namespace wengert {
+
+using detail::around_axis;
+using detail::AroundAxis;
 
 namespace {
 
@@ -16,18 +20,6 @@ void check_index_tensor(std::string_view op, const Tensor& index) {
   check(index.defined(), op, ": index is an undefined tensor");
   check(index.dtype() == DType::i64, op, ": index must be i64, got ", dtype_name(index.dtype()),
         " ", ShapePrinter{index.shape()});
-}
-
-// x viewed as [outer, extent, inner] around `axis` (contiguous copy when needed).
-struct AroundAxis {
-  Tensor data;
-  std::int64_t outer, extent, inner;
-};
-AroundAxis around_axis(const Tensor& x, std::int64_t axis) {
-  AroundAxis a{x.contiguous(), 1, x.shape()[axis], 1};
-  for (std::int64_t i = 0; i < axis; ++i) a.outer *= x.shape()[i];
-  for (std::int64_t i = axis + 1; i < x.dim(); ++i) a.inner *= x.shape()[i];
-  return a;
 }
 
 std::vector<std::int64_t> checked_indices(std::string_view op, const Tensor& index,

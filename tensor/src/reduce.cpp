@@ -7,6 +7,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "detail/around_axis.hpp"
 #include "detail/fold_row.hpp"
 #include "detail/strided_loop.hpp"
 #include "wengert/tensor/elementwise.hpp"
@@ -60,6 +61,10 @@ std::vector<Acc> fold_into(const Tensor& x, const Reduction& r, Acc init, Fold f
       /*allow_parallel=*/false);
   return acc;
 }
+
+// What a sum of T accumulates in: int64 for integers, double for floating values.
+template <class T>
+using SumOf = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
 
 // acc += value, for sums (of elements, and of partial sums).
 constexpr auto add_to = [](auto& acc, auto value) {
@@ -131,7 +136,7 @@ Tensor arg_extremum(std::string_view op, const Tensor& x, std::int64_t axis, boo
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   const Reduction r = plan_reduction("sum", x, axes);
   return visit_dtype(x.dtype(), [&]<class T>() {
-    using Acc = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
+    using Acc = SumOf<T>;
     auto acc = fold_into<Acc, T>(x, r, Acc(0), add_to, add_to);
     return make_output<T>(acc, r, keepdim, x.dtype());
   });
@@ -183,26 +188,22 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
 Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse) {
   check(x.defined(), "cumsum: operand is an undefined tensor");
   axis = normalize_axis("cumsum", axis, x.dim());
-  const Tensor in = x.contiguous();
   Tensor out = Tensor::empty(x.shape(), x.dtype());
   if (x.numel() == 0) return out;
-  // [outer, length, inner]: each outer block carries one running sum per inner position, so the
-  // walk goes through memory in order.
-  const std::int64_t length = x.shape()[axis];
-  const std::int64_t inner = numel_of(Shape(x.shape().begin() + axis + 1, x.shape().end()));
-  const std::int64_t outer = x.numel() / (length * inner);
+  // Each outer block carries one running sum per inner position, so the walk goes through
+  // memory in order.
+  const detail::AroundAxis a = detail::around_axis(x, axis);
   visit_dtype(x.dtype(), [&]<class T>() {
-    using Acc = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
-    const T* src = in.data<T>();
+    const T* src = a.data.data<T>();
     T* dst = out.data<T>();
-    std::vector<Acc> running(static_cast<std::size_t>(inner));
-    for (std::int64_t o = 0; o < outer; ++o) {
-      std::fill(running.begin(), running.end(), Acc(0));
-      for (std::int64_t step = 0; step < length; ++step) {
-        const std::int64_t k = reverse ? length - 1 - step : step;
-        const std::int64_t row = (o * length + k) * inner;
-        for (std::int64_t i = 0; i < inner; ++i) {
-          running[static_cast<std::size_t>(i)] += static_cast<Acc>(src[row + i]);
+    std::vector<SumOf<T>> running(static_cast<std::size_t>(a.inner));
+    for (std::int64_t o = 0; o < a.outer; ++o) {
+      std::fill(running.begin(), running.end(), SumOf<T>(0));
+      for (std::int64_t step = 0; step < a.extent; ++step) {
+        const std::int64_t k = reverse ? a.extent - 1 - step : step;
+        const std::int64_t row = (o * a.extent + k) * a.inner;
+        for (std::int64_t i = 0; i < a.inner; ++i) {
+          running[static_cast<std::size_t>(i)] += static_cast<SumOf<T>>(src[row + i]);
           dst[row + i] = static_cast<T>(running[static_cast<std::size_t>(i)]);
         }
       }
