@@ -94,6 +94,24 @@ Index random_axes(std::mt19937& rng, std::int64_t rank, Index& normalized) {
 
 std::string axes_str(const Index& axes) { return shape_str(axes); }
 
+// One random case of an op along an axis: a shape of rank 1 + iter % 4, one of the layouts, small
+// integer values in [lo, hi] (exact sums in every dtype, frequent ties) and an axis of it.
+struct AxisCase {
+  Shape shape;
+  ref::Layout layout;
+  Tensor x;
+  std::int64_t axis;
+};
+AxisCase random_axis_case(std::mt19937& rng, DType dt, int iter, double lo, double hi) {
+  const int rank = 1 + iter % 4;
+  AxisCase c;
+  c.shape = ref::random_shape(rng, rank);
+  c.layout = ref::kLayouts[rng() % 5];
+  c.x = ref::random_tensor(rng, c.shape, dt, c.layout, lo, hi, ref::Values::Integer);
+  c.axis = static_cast<std::int64_t>(rng() % static_cast<unsigned>(rank));
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("sum, mean, max, min over random axis sets, keepdim, layouts and dtypes",
@@ -229,12 +247,9 @@ TEST_CASE("argmax and argmin return the first extremum along an axis", "[tensor]
   std::mt19937 rng(557);
   for (DType dt : {DType::f32, DType::f64, DType::i64})
     for (int iter = 0; iter < 40; ++iter) {
-      const int rank = 1 + iter % 4;
-      const Shape s = ref::random_shape(rng, rank);
-      const auto layout = ref::kLayouts[rng() % 5];
       // Small integers: ties are frequent, so "first" matters.
-      const Tensor x = ref::random_tensor(rng, s, dt, layout, -2, 2, ref::Values::Integer);
-      const auto axis = static_cast<std::int64_t>(rng() % static_cast<unsigned>(rank));
+      const auto [s, layout, x, axis] = random_axis_case(rng, dt, iter, -2, 2);
+      const auto rank = static_cast<std::int64_t>(s.size());
       const std::int64_t axis_arg = rng() % 2 ? axis - rank : axis;
       const bool keepdim = rng() % 2;
       INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout) << " axis "
@@ -377,11 +392,8 @@ TEST_CASE("cumsum along every axis, forward and reverse, any layout and dtype, a
   std::mt19937 rng(911);
   for (DType dt : {DType::f32, DType::f64, DType::i64})
     for (int iter = 0; iter < 40; ++iter) {
-      const int rank = 1 + iter % 4;
-      const Shape s = ref::random_shape(rng, rank);
-      const auto layout = ref::kLayouts[rng() % 5];
-      const Tensor x = ref::random_tensor(rng, s, dt, layout, -3, 3, ref::Values::Integer);
-      const auto axis = static_cast<std::int64_t>(rng() % static_cast<unsigned>(rank));
+      const auto [s, layout, x, axis] = random_axis_case(rng, dt, iter, -3, 3);
+      const auto rank = static_cast<std::int64_t>(s.size());
       const bool reverse = rng() % 2;
       INFO(dtype_name(dt) << " " << shape_str(s) << " " << ref::layout_name(layout) << " axis "
                           << axis << (reverse ? " reverse" : ""));
