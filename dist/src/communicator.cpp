@@ -101,12 +101,13 @@ Communicator::Communicator() {
   check_mpi(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
   check_mpi(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
   // Every rank must run the same algorithm, or their messages do not match and all of them hang.
+  // One collective gives the lowest and the highest: min(a) and min(-a) = -max(a).
   const int algorithm = prefer_rabenseifner_allreduce();
-  int lowest = algorithm, highest = algorithm;
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD),
-            "MPI_Allreduce");
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &highest, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD),
-            "MPI_Allreduce");
+  int lowest_and_negated_highest[2] = {algorithm, -algorithm};
+  check_mpi(
+      MPI_Allreduce(MPI_IN_PLACE, lowest_and_negated_highest, 2, MPI_INT, MPI_MIN, MPI_COMM_WORLD),
+      "MPI_Allreduce");
+  const int lowest = lowest_and_negated_highest[0], highest = -lowest_and_negated_highest[1];
   check(lowest == highest, "dist: the ranks use different non-blocking allreduce algorithms (",
         lowest, " to ", highest, "): set coll_libnbc_iallreduce_algorithm alike on every rank");
 }
