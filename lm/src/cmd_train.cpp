@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <utility>
 #include <wengert/nn/checkpoint.hpp>
 
@@ -223,9 +224,11 @@ int run_train(const TrainCommand& command, std::ostream& out) {
   } catch (const std::exception& e) {
     // A rank that fails alone would leave the others waiting in their next collective: it
     // reports and ends the whole job (mpirun prints that MPI_Abort was called).
+    // The line goes out in one write, so that the lines of ranks failing together never
+    // interleave (stderr is unbuffered: each << would be a write of its own).
     std::cout << std::flush;
-    std::cerr << "wengert-lm: error: rank " << replicas.rank() << " of " << replicas.size() << ": "
-              << e.what() << std::endl;
+    std::cerr << "wengert-lm: error: rank " + std::to_string(replicas.rank()) + " of " +
+                     std::to_string(replicas.size()) + ": " + e.what() + "\n";
     replicas.abort(1);
   }
   return 1;  // (abort does not return)
