@@ -3,7 +3,7 @@
 # processes x 1 thread with OLD, the same with NEW), one epoch of TOKENS (40,000) tokens of The Time
 # Machine (no validation), RNN H=HIDDEN (1024), batch 32 x 35, so that the machine's drift hits
 # all three alike. Prints each round's tokens/s, comm_share and the two ratios (2 processes / one
-# process), then their medians.
+# process), then their medians, and new / old paired by round.
 #   bench/data_parallel_ab.sh OLD_WENGERT_LM NEW_WENGERT_LM [ROUNDS] [HIDDEN] [TOKENS]
 #   e.g. bench/data_parallel_ab.sh /tmp/old/wengert-lm build/release/lm/wengert-lm 8 1024
 set -euo pipefail
@@ -25,9 +25,10 @@ for ((r = 1; r <= rounds; ++r)); do
   echo "$(read_run "$work/one") $(read_run "$work/old") $(read_run "$work/new")"
 done | awk '{ printf "one %.0f  old %.0f (comm %.1f %%)  new %.0f (comm %.1f %%)  old/one %.2fx  new/one %.2fx\n",
                      $1, $3, 100 * $4, $5, 100 * $6, $3 / $1, $5 / $1
-             a[NR] = $3 / $1; b[NR] = $5 / $1 }
+             a[NR] = $3 / $1; b[NR] = $5 / $1; p[NR] = $5 / $3; sum_old += $3; sum_new += $5 }
            function median(v, n,   i, j, t) {
              for (i = 1; i <= n; ++i) for (j = i + 1; j <= n; ++j) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
              return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
-           END { printf "median old/one %.2fx, new/one %.2fx over %d rounds\n", median(a, NR), median(b, NR), NR }'
+           END { printf "median old/one %.2fx, new/one %.2fx over %d rounds\n", median(a, NR), median(b, NR), NR
+                 printf "new/old: median of the rounds %.3f, ratio of the means %.3f\n", median(p, NR), sum_new / sum_old }'
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
