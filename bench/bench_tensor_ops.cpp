@@ -12,7 +12,8 @@
 //
 // Shapes: 1 << 20 elements (4 / 8 MiB, beyond L2), 32 x 256 (one RNN step of batch 32,
 // hidden 256), 1024 x 1024, and 1120 x 28 (the language model's logits: 32 x 35 tokens, V = 28).
-// ew/add_transposed adds a transposed view to a contiguous tensor: the generic strided path.
+// ew/add_transposed adds a transposed view to a contiguous tensor, ew/copy_transposed makes one
+// contiguous: the generic strided path.
 //
 // Run:
 //   OMP_NUM_THREADS=1 build/release/bench/wengert_bench --benchmark_filter='^(ew|reduce)/'
@@ -144,6 +145,11 @@ const bool registered = [] {
   add("ew/add_transposed/1024x1024", [](DType dtype) {
     const Tensor a = input({kSide, kSide}, dtype, 1).t(), b = input({kSide, kSide}, dtype, 2);
     return Op{[a, b] { return wengert::add(a, b); }, bytes(3 * kSide * kSide, dtype)};
+  });
+  // A transposed view made contiguous (copy_ from a column-major source).
+  add("ew/copy_transposed/1024x1024", [](DType dtype) {
+    const Tensor a = input({kSide, kSide}, dtype, 1).t();
+    return Op{[a] { return a.contiguous(); }, bytes(2 * kSide * kSide, dtype)};
   });
 
   // --- reductions ---
