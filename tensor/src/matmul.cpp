@@ -87,6 +87,10 @@ void matmul_into(Tensor& out, const Tensor& a, const Tensor& b, double alpha, do
   if (a.shape()[1] != b.shape()[0]) fail("matmul: inner dimensions differ: ", matmul_shapes(a, b));
   check(out.shape()[0] == a.shape()[0] && out.shape()[1] == b.shape()[1], "matmul_into: result ",
         matmul_shapes(a, b), " does not fit ", ShapePrinter{out.shape()});
+  check_writable("matmul_into", out);
+  check(!out.overlaps(a) && !out.overlaps(b), "matmul_into: out ", ShapePrinter{out.shape()},
+        " shares memory with ", out.overlaps(a) ? "a" : "b",
+        " (the product reads its operands while it writes out); pass a separate output tensor");
   gemm_2d(a, b, out, alpha, beta);
   out.bump_version();
 }

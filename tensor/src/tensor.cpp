@@ -47,6 +47,50 @@ bool Tensor::is_contiguous() const {
   return true;
 }
 
+// Elements [first, last] of the storage that a tensor's elements lie within (numel() > 0).
+static std::pair<std::int64_t, std::int64_t> element_span(const Tensor& t) {
+  std::int64_t first = t.offset(), last = t.offset();
+  for (std::size_t i = 0; i < t.shape().size(); ++i) {
+    const std::int64_t reach = (t.shape()[i] - 1) * t.strides()[i];
+    (reach < 0 ? first : last) += reach;
+  }
+  return {first, last};
+}
+
+bool Tensor::overlaps(const Tensor& other) const {
+  if (!defined() || !other.defined() || storage_ != other.storage_ || numel() == 0 ||
+      other.numel() == 0)
+    return false;
+  // One storage can be viewed with another dtype only through a copy, so the spans compare in
+  // elements of one size; they are byte spans when the dtypes differ.
+  auto [a_first, a_last] = element_span(*this);
+  auto [b_first, b_last] = element_span(other);
+  const auto a_size = static_cast<std::int64_t>(dtype_size(dtype_));
+  const auto b_size = static_cast<std::int64_t>(dtype_size(other.dtype_));
+  return a_first * a_size <= (b_last + 1) * b_size - 1 &&
+         b_first * b_size <= (a_last + 1) * a_size - 1;
+}
+
+bool Tensor::has_internal_overlap() const {
+  for (std::size_t i = 0; i < shape_.size(); ++i)
+    if (shape_[i] > 1 && strides_[i] == 0) return true;
+  return false;
+}
+
+void check_writable(std::string_view op, const Tensor& out) {
+  check(out.defined(), op, ": the tensor written into is undefined");
+  check(!out.has_internal_overlap(), op,
+        ": cannot write into a tensor whose elements share memory (", ShapePrinter{out.shape()},
+        " with strides ", ShapePrinter{out.strides()},
+        ", an expanded view); write into a contiguous copy (.contiguous()) instead");
+}
+
+Tensor Tensor::source_for_write(const Tensor& src) const {
+  const Tensor from = src.expand(shape_);
+  const bool same_layout = from.offset_ == offset_ && from.strides_ == strides_;
+  return overlaps(from) && !same_layout ? src.clone().expand(shape_) : from;
+}
+
 double Tensor::item() const {
   check(defined() && numel() == 1, "item: needs a tensor with exactly one element, got shape ",
         ShapePrinter{shape_});
@@ -299,7 +343,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
   check(defined() && src.defined(), "copy_: tensor is undefined");
   if (broadcast_shapes("copy_", src.shape_, shape_) != shape_)
     fail("copy_: cannot copy shape ", shape_str(src.shape_), " into ", shape_str(shape_));
-  const Tensor from = src.expand(shape_);
+  check_writable("copy_", *this);
+  const Tensor from = source_for_write(src);
   visit_dtype(dtype_, [&]<class D>() {
     visit_dtype(src.dtype_, [&]<class S>() {
       D* dst = static_cast<D*>(storage_->data());
@@ -332,6 +377,7 @@ Tensor& Tensor::fill_(double value) {
 static Tensor& assign_result(Tensor& self, const Tensor& result, std::string_view op) {
   check(result.shape() == self.shape(), op, ": result shape ", ShapePrinter{result.shape()},
         " does not match the destination ", ShapePrinter{self.shape()});
+  check_writable(op, self);
   return self.copy_(result);
 }
 
@@ -356,7 +402,8 @@ Tensor& Tensor::clamp_(double lo, double hi) {
 Tensor& Tensor::add_scaled_(const Tensor& other, double alpha) {
   check(other.dtype() == dtype_, "add_scaled_: dtype mismatch: ", dtype_name(dtype_), " vs ",
         dtype_name(other.dtype()));
-  const Tensor from = other.expand(shape_);
+  check_writable("add_scaled_", *this);
+  const Tensor from = source_for_write(other);
   visit_dtype(dtype_, [&]<class T>() {
     T* dst = static_cast<T*>(storage_->data());
     const T* src = static_cast<const T*>(from.storage_->data());

@@ -26,7 +26,7 @@ PackedMatrix::PackedMatrix(const Tensor& w, Tensor reuse) {
   visit_floating("PackedMatrix", w.dtype(), [&]<class T>() {
     const std::int64_t elements = packed_elements<T>(rows_, cols_);
     const bool fits = reuse.defined() && reuse.dtype() == w.dtype() && reuse.is_contiguous() &&
-                      reuse.offset() == 0 &&
+                      reuse.offset() == 0 && !reuse.overlaps(w) &&
                       reuse.numel() >= elements;  // offset 0: 64-byte aligned panels
     panels_ = fits ? reuse : Tensor::empty({elements}, w.dtype());
     xsimd::dispatch<detail::GemmArchs>(detail::PackWeight<T>{})(
@@ -43,6 +43,9 @@ void packed_matmul_into(const Tensor& out, const Tensor& a, const PackedMatrix& 
   check(a.size(1) == w.rows() && out.size(0) == a.size(0) && out.size(1) == w.cols(), op, ": a ",
         ShapePrinter{a.shape()}, " @ w [", w.rows(), ", ", w.cols(), "] does not fit out ",
         ShapePrinter{out.shape()});
+  check_writable(op, out);
+  check(!out.overlaps(a), op, ": out ", ShapePrinter{out.shape()},
+        " shares memory with a (the product reads a while it writes out); pass a separate output");
   check(a.dtype() == w.dtype() && out.dtype() == w.dtype(), op, ": dtypes ",
         dtype_name(out.dtype()), " = ", dtype_name(a.dtype()), " @ ", dtype_name(w.dtype()),
         " differ");

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dtype.hpp"
@@ -41,6 +42,12 @@ class Tensor {
     if (storage_) storage_->bump_version();
   }
   bool shares_storage_with(const Tensor& other) const { return storage_ == other.storage_; }
+  // True when an element of this tensor and one of `other` may be the same memory: the same
+  // storage and overlapping address ranges (interleaved views that never meet count too).
+  bool overlaps(const Tensor& other) const;
+  // True when two of this tensor's elements are the same memory (an expanded view: stride 0 on
+  // an axis of extent > 1). Writing into such a tensor would keep only one of the values.
+  bool has_internal_overlap() const;
 
   // --- element access ---
   // Pointer to the first element (storage + offset). Throws if T is not the dtype.
@@ -89,14 +96,25 @@ class Tensor {
   Tensor& clamp_(double lo, double hi);
   // this += alpha * other (axpy), the optimizers' workhorse.
   Tensor& add_scaled_(const Tensor& other, double alpha);
+  // A source that overlaps the destination in another layout (x.copy_(x.t()), a shifted view) is
+  // read from a copy first, so the result is as if the source were separate. Writing into a
+  // tensor with internal overlap throws.
 
  private:
+  // The source of an in-place write into *this: `src` broadcast to our shape, from a copy when it
+  // overlaps us in another layout (elementwise, only an identical layout reads before it writes).
+  Tensor source_for_write(const Tensor& src) const;
+
   std::shared_ptr<Storage> storage_;
   Shape shape_;
   Strides strides_;
   std::int64_t offset_ = 0;
   DType dtype_ = DType::f32;
 };
+
+// Throws, naming `op`, unless `out` may be written element by element: defined and without
+// internal overlap. For ops and kernels that write into a caller's tensor.
+void check_writable(std::string_view op, const Tensor& out);
 
 template <class T>
 T* Tensor::data() const {
