@@ -1,6 +1,7 @@
 // Creating tensors: constants, ranges, identity, and tensors from C++ values.
 #include <cmath>
 
+#include "detail/integer_cast.hpp"
 #include "wengert/tensor/tensor.hpp"
 
 namespace wengert {
@@ -18,8 +19,16 @@ Tensor scalar(double value, DType dtype) { return full({}, value, dtype); }
 
 Tensor arange(double start, double stop, double step, DType dtype) {
   check(step != 0, "arange: step must be non-zero");
+  check(std::isfinite(start) && std::isfinite(stop) && std::isfinite(step), "arange: start ", start,
+        ", stop ", stop, " and step ", step, " must be finite");
   const double count = std::ceil((stop - start) / step);
+  check(count <= 0 || detail::fits_int64(count), "arange: [", start, ", ", stop, ") in steps of ",
+        step, " has too many elements");
   const std::int64_t n = count > 0 ? static_cast<std::int64_t>(count) : 0;
+  if (dtype == DType::i64 && n > 0)  // the values run monotonically from the first to the last
+    check(
+        detail::fits_int64(start) && detail::fits_int64(start + static_cast<double>(n - 1) * step),
+        "arange: values from ", start, " in steps of ", step, " leave the range of i64");
   Tensor out = Tensor::empty({n}, dtype);
   visit_dtype(dtype, [&]<class T>() {
     T* p = out.data<T>();

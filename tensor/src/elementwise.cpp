@@ -3,9 +3,11 @@
 // buffer first), so a value gets the same result whatever the layout; i64 uses plain loops.
 #include "wengert/tensor/elementwise.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 
+#include "detail/integer_cast.hpp"
 #include "detail/strided_loop.hpp"
 #include "kernels/elementwise_kernels.hpp"
 
@@ -36,30 +38,57 @@ void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b) {
         ShapePrinter{a.shape()}, " vs ", dtype_name(b.dtype()), " ", ShapePrinter{b.shape()});
 }
 
-// Integer versions of the binary ops (no SIMD: i64 tensors hold token ids, not math).
-std::int64_t integer_binary(BinaryOp op, std::int64_t a, std::int64_t b) {
+// Integer versions of the binary ops (no SIMD: i64 tensors hold token ids, not math). A result
+// outside int64's range, a division by zero and a negative exponent are faults, never undefined
+// behaviour: the loop (which may run on several threads, where an exception cannot leave)
+// records one and binary() throws after it.
+enum class IntegerFault : int { none, overflow, division_by_zero, negative_exponent };
+
+IntegerFault integer_binary(BinaryOp op, std::int64_t a, std::int64_t b, std::int64_t& y) {
+  using enum IntegerFault;
   switch (op) {
     case BinaryOp::add:
-      return a + b;
+      return __builtin_add_overflow(a, b, &y) ? overflow : none;
     case BinaryOp::sub:
-      return a - b;
+      return __builtin_sub_overflow(a, b, &y) ? overflow : none;
     case BinaryOp::mul:
-      return a * b;
-    case BinaryOp::div:
-      check(b != 0, "div: integer division by zero");
-      return a / b;
+      return __builtin_mul_overflow(a, b, &y) ? overflow : none;
+    case BinaryOp::div:  // truncates toward zero, as C++ does
+      if (b == 0) return division_by_zero;
+      if (a == std::numeric_limits<std::int64_t>::min() && b == -1) return overflow;
+      y = a / b;
+      return none;
     case BinaryOp::maximum:
-      return std::max(a, b);
+      y = std::max(a, b);
+      return none;
     case BinaryOp::minimum:
-      return std::min(a, b);
-    case BinaryOp::pow: {
-      check(b >= 0, "pow: negative integer exponent ", b);
-      std::int64_t result = 1;
-      for (std::int64_t i = 0; i < b; ++i) result *= a;
-      return result;
+      y = std::min(a, b);
+      return none;
+    case BinaryOp::pow: {  // by squaring: O(log b) steps, each checked
+      if (b < 0) return negative_exponent;
+      std::int64_t result = 1, base = a;
+      for (;;) {
+        if ((b & 1) != 0 && __builtin_mul_overflow(result, base, &result)) return overflow;
+        b >>= 1;
+        if (b == 0) break;
+        // For |a| >= 2 a square that overflows would overflow the result too (the top bit of b
+        // is still to come); for a in {-1, 0, 1} it never does.
+        if (__builtin_mul_overflow(base, base, &base)) return overflow;
+      }
+      y = result;
+      return none;
     }
   }
-  return 0;
+  return none;
+}
+
+[[noreturn]] void fail_integer(std::string_view op, IntegerFault fault, const Tensor& a,
+                               const Tensor& b) {
+  const char* what = fault == IntegerFault::division_by_zero ? "division by zero"
+                     : fault == IntegerFault::negative_exponent
+                         ? "a negative exponent (the power of an integer would not be one)"
+                         : "a result outside int64's range [-2^63, 2^63 - 1]";
+  fail(op, ": i64 ", ShapePrinter{a.shape()}, " and ", ShapePrinter{b.shape()}, ": ", what);
 }
 
 // Runs `row(out_ptr, a_ptr, a_step, b_ptr, b_step, n)` over the broadcast of a and b into a fresh
@@ -83,12 +112,18 @@ Tensor broadcast_apply(std::string_view op, const Tensor& a, const Tensor& b, DT
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const std::string_view name = name_of(op);
   check_same_dtype(name, a, b);
-  return visit_dtype(a.dtype(), [&]<class T>() {
+  std::atomic<IntegerFault> fault{IntegerFault::none};
+  Tensor out = visit_dtype(a.dtype(), [&]<class T>() {
     return broadcast_apply<T, T>(
         name, a, b, a.dtype(),
         [&](T* y, const T* pa, std::int64_t sa, const T* pb, std::int64_t sb, std::int64_t n) {
           if constexpr (std::is_integral_v<T>) {
-            for (std::int64_t i = 0; i < n; ++i) y[i] = integer_binary(op, pa[i * sa], pb[i * sb]);
+            for (std::int64_t i = 0; i < n; ++i) {
+              std::int64_t result = 0;
+              const IntegerFault f = integer_binary(op, pa[i * sa], pb[i * sb], result);
+              if (f != IntegerFault::none) fault.store(f, std::memory_order_relaxed);
+              y[i] = result;
+            }
           } else if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
             kernels::simd_binary<T>(op, pa, sa == 0, pb, sb == 0, y, n);
           } else {
@@ -105,6 +140,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
           }
         });
   });
+  if (fault.load() != IntegerFault::none) fail_integer(name, fault.load(), a, b);
+  return out;
 }
 
 Tensor unary(UnaryOp op, const Tensor& x) {
@@ -117,10 +154,14 @@ Tensor unary(UnaryOp op, const Tensor& x) {
     Tensor out = Tensor::empty(x.shape(), DType::i64);
     const std::int64_t* px = c.data<std::int64_t>();
     std::int64_t* py = out.data<std::int64_t>();
-    for (std::int64_t i = 0; i < x.numel(); ++i)
+    for (std::int64_t i = 0; i < x.numel(); ++i) {
+      // -(-2^63) is not an int64 (C++ leaves the negation undefined).
+      check(op == UnaryOp::relu || px[i] != std::numeric_limits<std::int64_t>::min(), name,
+            ": i64 ", ShapePrinter{x.shape()}, ": -2^63 has no positive counterpart in int64");
       py[i] = op == UnaryOp::neg   ? -px[i]
               : op == UnaryOp::abs ? std::abs(px[i])
                                    : std::max<std::int64_t>(px[i], 0);
+    }
     return out;
   }
   return visit_floating(name, x.dtype(), [&]<class T>() {
@@ -231,8 +272,12 @@ Tensor sign(const Tensor& x) {
 Tensor clamp(const Tensor& x, double lo, double hi) {
   check(lo <= hi, "clamp: lower bound ", lo, " exceeds upper bound ", hi);
   return map_exact("clamp", x, [lo, hi]<class T>(T v) {
-    if (v != v) return v;  // NaN stays NaN
-    return std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
+    if constexpr (std::is_integral_v<T>) {
+      return std::min(std::max(v, detail::saturate_int64(lo)), detail::saturate_int64(hi));
+    } else {
+      if (v != v) return v;  // NaN stays NaN
+      return std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
+    }
   });
 }
 

@@ -17,15 +17,17 @@ namespace wengert {
 namespace {
 
 struct Reduction {
-  Shape kept;      // output shape with keepdim (reduced axes have extent 1)
-  Shape squeezed;  // output shape without keepdim
-  Strides spread;  // output strides over the input's shape: 0 on reduced axes
+  std::string_view op;  // the reduction's name, for errors
+  Shape kept;           // output shape with keepdim (reduced axes have extent 1)
+  Shape squeezed;       // output shape without keepdim
+  Strides spread;       // output strides over the input's shape: 0 on reduced axes
 };
 
 Reduction plan_reduction(std::string_view op, const Tensor& x, const Axes& axes_in) {
   check(x.defined(), op, ": operand is an undefined tensor");
   const Axes axes = normalize_axes(op, axes_in, x.dim());
   Reduction r;
+  r.op = op;
   r.kept = x.shape();
   for (auto axis : axes) r.kept[axis] = 1;
   for (std::int64_t i = 0, j = 0; i < x.dim(); ++i) {
@@ -62,9 +64,20 @@ std::vector<Acc> fold_into(const Tensor& x, const Reduction& r, Acc init, Fold f
   return acc;
 }
 
-// What a sum of T accumulates in: int64 for integers, double for floating values.
+// What a sum of T accumulates in: double for floating values; for int64, 128 bits, which hold any
+// sum of fewer than 2^64 of them, so a total that fits int64 comes out exact even when a partial
+// sum would not (the result is checked when it is written: result_as).
 template <class T>
-using SumOf = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
+using SumOf = std::conditional_t<std::is_integral_v<T>, __int128, double>;
+
+// A sum written back as T: an i64 total outside int64's range is an error, not a wrap-around.
+template <class T, class Acc>
+T result_as(std::string_view op, Acc value) {
+  if constexpr (std::is_integral_v<T> && std::is_same_v<Acc, __int128>)
+    check(value >= std::numeric_limits<T>::min() && value <= std::numeric_limits<T>::max(), op,
+          ": an i64 result is outside int64's range [-2^63, 2^63 - 1]");
+  return static_cast<T>(value);
+}
 
 // acc += value, for sums (of elements, and of partial sums).
 constexpr auto add_to = [](auto& acc, auto value) {
@@ -75,7 +88,7 @@ template <class T, class Acc>
 Tensor make_output(const std::vector<Acc>& acc, const Reduction& r, bool keepdim, DType dtype) {
   Tensor out = Tensor::empty(keepdim ? r.kept : r.squeezed, dtype);
   T* p = out.data<T>();
-  for (std::size_t i = 0; i < acc.size(); ++i) p[i] = static_cast<T>(acc[i]);
+  for (std::size_t i = 0; i < acc.size(); ++i) p[i] = result_as<T>(r.op, acc[i]);
   return out;
 }
 
@@ -204,7 +217,7 @@ Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse) {
         const std::int64_t row = (o * a.extent + k) * a.inner;
         for (std::int64_t i = 0; i < a.inner; ++i) {
           running[static_cast<std::size_t>(i)] += static_cast<SumOf<T>>(src[row + i]);
-          dst[row + i] = static_cast<T>(running[static_cast<std::size_t>(i)]);
+          dst[row + i] = result_as<T>("cumsum", running[static_cast<std::size_t>(i)]);
         }
       }
     }

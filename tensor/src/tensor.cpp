@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "detail/integer_cast.hpp"
 #include "detail/strided_loop.hpp"
 #include "wengert/tensor/elementwise.hpp"
 
@@ -349,6 +350,20 @@ Tensor& Tensor::copy_(const Tensor& src) {
     visit_dtype(src.dtype_, [&]<class S>() {
       D* dst = static_cast<D*>(storage_->data());
       const S* s = static_cast<const S*>(from.storage_->data());
+      if constexpr (std::is_integral_v<D> && !std::is_integral_v<S>) {
+        // Every value must fit before any is written (on one thread: the check may throw).
+        detail::for_each_row<1>(
+            from.shape_, {&from.strides_}, {from.offset_},
+            [&](auto o, std::int64_t n, auto step) {
+              for (std::int64_t i = 0; i < n; ++i) {
+                const S v = s[o[0] + i * step[0]];
+                check(detail::fits_int64(static_cast<double>(v)), "copy_: the ",
+                      dtype_name(src.dtype_), " value ", v, " does not fit ", dtype_name(dtype_),
+                      " (a conversion to an integer needs a finite value in [-2^63, 2^63))");
+              }
+            },
+            /*independent=*/false);
+      }
       detail::for_each_row<2>(shape_, {&strides_, &from.strides_}, {offset_, from.offset_},
                               [&](auto o, std::int64_t n, auto step) {
                                 for (std::int64_t i = 0; i < n; ++i)
@@ -363,6 +378,9 @@ Tensor& Tensor::copy_(const Tensor& src) {
 Tensor& Tensor::fill_(double value) {
   check(defined(), "fill_: tensor is undefined");
   visit_dtype(dtype_, [&]<class T>() {
+    if constexpr (std::is_integral_v<T>)
+      check(detail::fits_int64(value), "fill_: the value ", value, " does not fit ",
+            dtype_name(dtype_), " (it needs a finite value in [-2^63, 2^63))");
     T* dst = static_cast<T*>(storage_->data());
     const T v = static_cast<T>(value);
     detail::for_each_row<1>(shape_, {&strides_}, {offset_}, [&](auto o, std::int64_t n, auto step) {
