@@ -20,6 +20,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <exception>
 #include <vector>
 #include <wengert/tensor/packed_gemm.hpp>
 #include <wengert/tensor/simd.hpp>
@@ -72,16 +73,24 @@ RowSplit split_rows(std::int64_t B, std::int64_t GH, std::int64_t H) {
   return s;
 }
 
-// Runs body(b0, rows) on each thread's slice of the batch.
+// Runs body(b0, rows) on each thread's slice of the batch. An exception cannot leave an OpenMP
+// region (it would end the process): the first one thrown is rethrown after the region.
 template <class F>
 void for_row_slices(const RowSplit& s, std::int64_t B, F&& body) {
   if (s.threads == 1) return body(std::int64_t{0}, B);
+  std::exception_ptr error;
 #pragma omp parallel num_threads(s.threads)
   {
     const std::int64_t b0 = std::min<std::int64_t>(B, omp_get_thread_num() * s.chunk);
     const std::int64_t b1 = std::min<std::int64_t>(B, b0 + s.chunk);
-    if (b1 > b0) body(b0, b1 - b0);
+    try {
+      if (b1 > b0) body(b0, b1 - b0);
+    } catch (...) {
+#pragma omp critical(wengert_for_row_slices)
+      if (!error) error = std::current_exception();
+    }
   }
+  if (error) std::rethrow_exception(error);
 }
 
 // Scratch tensors that do not outlive a call (the rnn gates, dgates, the packed w_hh), kept per
