@@ -244,15 +244,19 @@ Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t stop,
   stop = std::max(clamp_bound(stop), start);
   Shape shape = shape_;
   Strides strides = strides_;
-  shape[axis] = (stop - start + step - 1) / step;
-  strides[axis] = strides_[axis] * step;
+  // ceil((stop - start) / step), written so that no step, however large, overflows.
+  shape[axis] = stop == start ? 0 : (stop - start - 1) / step + 1;
+  // With two or more elements step < extent, so the new stride stays within the storage's span.
+  if (shape[axis] > 1) strides[axis] = strides_[axis] * step;
   return Tensor(storage_, shape, strides, offset_ + start * strides_[axis], dtype_);
 }
 
 Tensor Tensor::narrow(std::int64_t axis, std::int64_t start, std::int64_t length) const {
   axis = normalize_axis("narrow", axis, dim());
-  check(start >= 0 && length >= 0 && start + length <= shape_[axis], "narrow: range [", start, ", ",
-        start + length, ") out of bounds for axis ", axis, " of shape ", ShapePrinter{shape_});
+  // (length <= extent - start rather than start + length <= extent: the sum could overflow)
+  check(start >= 0 && length >= 0 && start <= shape_[axis] && length <= shape_[axis] - start,
+        "narrow: ", length, " elements from ", start, " are out of bounds for axis ", axis,
+        " of shape ", ShapePrinter{shape_});
   return slice(axis, start, start + length);
 }
 

@@ -2,6 +2,7 @@
 // (or axis / index / dtype): shapes that do not broadcast, bad axes, dtype mismatches,
 // out-of-range indices, matmul inner dimensions, non-viewable strides, wrong numel, ...
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "reference.hpp"
 
@@ -134,6 +135,14 @@ TEST_CASE("errors: out-of-range indices", "[tensor][errors]") {
   CHECK_ERROR(x.select(1, -3), Contains("select") && Contains("-3") && Contains("[3, 2]"));
   CHECK_ERROR(x.narrow(0, 2, 2), Contains("narrow") && Contains("[3, 2]"));
   CHECK_ERROR(x.narrow(0, -1, 1), Contains("narrow"));
+  // Bounds whose sum would overflow int64 (once undefined behaviour) are plain range errors.
+  constexpr std::int64_t kHuge = std::numeric_limits<std::int64_t>::max();
+  CHECK_ERROR(x.narrow(0, kHuge, 2), Contains("narrow") && Contains("[3, 2]"));
+  CHECK_ERROR(x.narrow(0, 1, kHuge), Contains("narrow") && Contains("[3, 2]"));
+  // A step of 2^63 - 1 takes the first element of the range only (no overflow in its count).
+  const Tensor counted = ref::make({3, 2}, {0, 1, 2, 3, 4, 5}, DType::f32);
+  CHECK(counted.slice(0, 1, 3, kHuge).to_vector<float>() == std::vector<float>{2, 3});
+  CHECK(counted.slice(1, 0, kHuge, kHuge).to_vector<float>() == std::vector<float>{0, 2, 4});
   CHECK_ERROR(x.slice(0, 0, 3, 0), Contains("slice") && Contains("step"));
   CHECK_ERROR(x.slice(0, 0, 3, -1), Contains("slice") && Contains("step"));
   CHECK_ERROR(x.at({3, 0}), Contains("at") && Contains("3"));
