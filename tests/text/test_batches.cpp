@@ -4,6 +4,7 @@
 // reproducibility, resume and bad input.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <wengert/tensor/error.hpp>
@@ -181,7 +182,11 @@ TEST_CASE("batches: time-major layout and one replica's share of the streams", "
         }
       }
     }
-    CHECK_THROWS_WITH(by_columns.batch(0, 3, 2), Catch::Contains("streams [3, 5) out of range"));
+    CHECK_THROWS_WITH(by_columns.batch(0, 3, 2),
+                      Catch::Contains("2 streams from 3 are out of range"));
+    // A count whose sum with first would overflow int64 is the same plain range error.
+    CHECK_THROWS_WITH(by_columns.batch(0, 1, std::numeric_limits<std::int64_t>::max()),
+                      Catch::Contains("streams from 1 are out of range"));
   }
 }
 

@@ -121,8 +121,10 @@ std::int64_t EpochBatches::row_start(std::int64_t index, std::int64_t row) const
 
 Batch EpochBatches::batch(std::int64_t index, std::int64_t first, std::int64_t count) const {
   const BatchOptions& o = loader_->options();
-  check(first >= 0 && count > 0 && first + count <= o.batch_size, "EpochBatches::batch: streams [",
-        first, ", ", first + count, ") out of range [0, ", o.batch_size, ")");
+  // (count <= B - first rather than first + count <= B: the sum could overflow)
+  check(first >= 0 && count > 0 && first <= o.batch_size && count <= o.batch_size - first,
+        "EpochBatches::batch: ", count, " streams from ", first, " are out of range [0, ",
+        o.batch_size, ")");
   const std::int64_t T = length(index), B = count;
   const bool time_major = o.layout == Layout::time_major;
   const std::vector<std::int64_t>& tokens = loader_->tokens();
