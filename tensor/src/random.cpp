@@ -56,6 +56,8 @@ std::uint64_t Generator::below(std::uint64_t n) {
 
 Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType dtype) {
   check(is_floating(dtype), "uniform: needs a floating dtype, got ", dtype_name(dtype));
+  check(lo <= hi && std::isfinite(hi - lo), "uniform: the range [", lo, ", ", hi,
+        ") must be finite with lo <= hi");
   Tensor out = Tensor::empty(shape, dtype);
   visit_floating("uniform", dtype, [&]<class T>() {
     T* p = out.data<T>();
@@ -67,6 +69,8 @@ Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType d
 
 Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, DType dtype) {
   check(is_floating(dtype), "normal: needs a floating dtype, got ", dtype_name(dtype));
+  check(std::isfinite(mean) && std::isfinite(stddev) && stddev >= 0, "normal: mean ", mean,
+        " and stddev ", stddev, " must be finite, with stddev >= 0");
   Tensor out = Tensor::empty(shape, dtype);
   visit_floating("normal", dtype, [&]<class T>() {
     T* p = out.data<T>();
@@ -80,9 +84,11 @@ Tensor randint(std::int64_t lo, std::int64_t hi, const Shape& shape, Generator& 
   check(lo < hi, "randint: empty range [", lo, ", ", hi, ")");
   Tensor out = Tensor::empty(shape, DType::i64);
   std::int64_t* p = out.data<std::int64_t>();
-  const auto span = static_cast<std::uint64_t>(hi - lo);
+  // In uint64, where the span of any non-empty int64 range (up to 2^64 - 1) fits and lo + draw
+  // wraps back to the right int64 (hi - lo in int64 would overflow for ranges wider than 2^63).
+  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
   for (std::int64_t i = 0; i < out.numel(); ++i)
-    p[i] = lo + static_cast<std::int64_t>(gen.below(span));
+    p[i] = static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + gen.below(span));
   return out;
 }
 

@@ -286,6 +286,7 @@ Tensor Tensor::expand(const Shape& shape) const {
     }
     const std::int64_t from = shape_[i - lead];
     const std::int64_t to = shape[i] == -1 ? from : shape[i];
+    check(to >= 0, "expand: negative extent in ", ShapePrinter{shape});
     out_shape[i] = to;
     if (from == to) {
       strides[i] = strides_[i - lead];

@@ -189,6 +189,20 @@ TEST_CASE("errors: view, reshape, creation, joining", "[tensor][errors]") {
   CHECK_ERROR(tensor({{1, 2}, {3}}), Contains("tensor"));
   Generator gen(1);
   CHECK_ERROR(gen.below(0), Contains("below"));
+  // A negative extent where expand keeps an axis (it used to make a tensor of shape [-2]).
+  CHECK_ERROR(f32({1}).expand({-2}), Contains("expand") && Contains("[-2]"));
+  CHECK_ERROR(f32({1, 1}).expand({3, -5}), Contains("expand") && Contains("[3, -5]"));
+  // Draws whose parameters describe no distribution (they used to give values silently).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK_ERROR(uniform({3}, 1.0, 0.0, gen), Contains("uniform") && Contains("lo <= hi"));
+  CHECK_ERROR(uniform({3}, 0.0, nan, gen), Contains("uniform"));
+  CHECK_ERROR(uniform({3}, -1e308, 1e308, gen), Contains("uniform"));
+  CHECK_ERROR(normal({3}, 0.0, -1.0, gen), Contains("normal") && Contains("stddev -1"));
+  CHECK_ERROR(normal({3}, 0.0, nan, gen), Contains("normal"));
+  CHECK_ERROR(normal({3}, inf, 1.0, gen), Contains("normal"));
+  CHECK(uniform({2}, 2.5, 2.5, gen).to_vector<float>() == std::vector<float>{2.5f, 2.5f});
+  CHECK(normal({2}, 4.0, 0.0, gen).to_vector<float>() == std::vector<float>{4.0f, 4.0f});
   CHECK_ERROR(concat({x, f32({2, 4})}, 0),
               Contains("concat") && Contains("[2, 3]") && Contains("[2, 4]"));
   CHECK_ERROR(concat({x, f32({2})}, 0), Contains("concat") && Contains("[2]"));

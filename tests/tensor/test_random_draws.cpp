@@ -2,6 +2,7 @@
 // (a few standard deviations of the binomial count), no repeats without replacement, and errors.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <wengert/tensor.hpp>
 
@@ -28,6 +29,27 @@ TEST_CASE("randint is uniform over [lo, hi) and reproducible", "[random]") {
   }
   for (std::int64_t c : counts) check_count(c, 5000, 0.2);
   CHECK_THROWS_WITH(randint(3, 3, {1}, gen), Catch::Contains("randint"));
+}
+
+TEST_CASE("randint over ranges wider than 2^63 (hi - lo would overflow int64)", "[random]") {
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  Generator gen(3);
+  // [-2^63, 2^63 - 1): 256 draws, both signs, each half of the range about half the time.
+  const std::vector<std::int64_t> wide = randint(kMin, kMax, {256}, gen).to_vector<std::int64_t>();
+  std::int64_t negative = 0;
+  for (std::int64_t v : wide) {
+    REQUIRE(v < kMax);
+    negative += v < 0;
+  }
+  check_count(negative, 256, 0.5);
+  // [2^63 - 3, 2^63 - 1): only two values, so the offset from lo must land exactly.
+  const std::vector<std::int64_t> top =
+      randint(kMax - 2, kMax, {64}, gen).to_vector<std::int64_t>();
+  for (std::int64_t v : top) CHECK((v == kMax - 2 || v == kMax - 1));
+  const std::vector<std::int64_t> bottom =
+      randint(kMin, kMin + 2, {64}, gen).to_vector<std::int64_t>();
+  for (std::int64_t v : bottom) CHECK((v == kMin || v == kMin + 1));
 }
 
 TEST_CASE("bernoulli draws 1 with the given probability", "[random]") {
