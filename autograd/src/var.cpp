@@ -23,9 +23,17 @@ const Tensor& Var::value() const { return checked(node_).value; }
 const Tensor& Var::grad() const { return checked(node_).grad; }
 void Var::set_grad(Tensor grad) const {
   checked(node_);
-  if (grad.defined() && grad.shape() != node_->value.shape())
-    fail("set_grad: gradient shape ", shape_str(grad.shape()), " differs from the value's ",
-         shape_str(node_->value.shape()));
+  if (grad.defined()) {
+    if (grad.shape() != node_->value.shape())
+      fail("set_grad: gradient shape ", shape_str(grad.shape()), " differs from the value's ",
+           shape_str(node_->value.shape()));
+    check(grad.dtype() == node_->value.dtype(), "set_grad: gradient dtype ",
+          dtype_name(grad.dtype()), " differs from the value's ", dtype_name(node_->value.dtype()),
+          " (shape ", ShapePrinter{grad.shape()}, ")");
+    // backward adds into grad() and optimizers update it in place: a gradient whose elements
+    // share memory (an expanded view) is kept as a copy of its own.
+    if (grad.has_internal_overlap()) grad = grad.clone();
+  }
   node_->grad = std::move(grad);
   node_->grad_graph = Var();
 }

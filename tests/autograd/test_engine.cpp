@@ -29,6 +29,21 @@ TEST_CASE("the leaf's grad owns its buffer", "[engine]") {
   CHECK(dout.to_vector<double>() == std::vector<double>{1.0, 1.0, 1.0});
 }
 
+TEST_CASE("set_grad checks the gradient and keeps an expanded one as a copy", "[engine]") {
+  Var x(zeros({3}, DType::f64), true);
+  CHECK_THROWS_WITH(x.set_grad(zeros({4}, DType::f64)), Catch::Contains("set_grad") &&
+                                                            Catch::Contains("[4]") &&
+                                                            Catch::Contains("[3]"));
+  CHECK_THROWS_WITH(x.set_grad(zeros({3}, DType::f32)),
+                    Catch::Contains("set_grad: gradient dtype f32 differs from the value's f64"));
+  // An expanded gradient: one memory cell behind three elements. The sweep adds 2 to each.
+  const Tensor one = tensor({1.0}, DType::f64);
+  x.set_grad(one.expand({3}));
+  sum(x * 2.0).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3.0, 3.0, 3.0});
+  CHECK(one.to_vector<double>() == std::vector<double>{1.0});  // the caller's tensor untouched
+}
+
 TEST_CASE("explicit output gradient; non-scalar roots need one", "[engine]") {
   Var x(tensor({1.0, 2.0}, DType::f64), true);
   Var y = x * 3.0;
