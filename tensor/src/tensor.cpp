@@ -120,7 +120,12 @@ std::vector<T> Tensor::to_vector() const {
   const Tensor c = contiguous();
   visit_dtype(dtype_, [&]<class S>() {
     const S* p = c.data<S>();
-    for (std::int64_t i = 0; i < c.numel(); ++i) out.push_back(static_cast<T>(p[i]));
+    for (std::int64_t i = 0; i < c.numel(); ++i) {
+      if constexpr (std::is_integral_v<T> && !std::is_integral_v<S>)
+        check(detail::fits_int64(static_cast<double>(p[i])), "to_vector: the ", dtype_name(dtype_),
+              " value ", p[i], " at ", i, " does not fit int64");
+      out.push_back(static_cast<T>(p[i]));
+    }
   });
   return out;
 }

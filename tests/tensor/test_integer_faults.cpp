@@ -107,6 +107,11 @@ TEST_CASE("floating values become i64 only when finite and in range, truncated t
                       Contains("does not fit i64"));
     CHECK_THROWS_WITH(full({2}, bad, DType::i64), Contains("fill_:"));
   }
+  CHECK_THROWS_WITH(from_vector(std::vector<float>{1.5f, std::numeric_limits<float>::quiet_NaN()})
+                        .to_vector<std::int64_t>(),
+                    Contains("to_vector: the f32 value nan at 1 does not fit int64"));
+  CHECK(from_vector(std::vector<float>{1.5f, -2.5f}).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{1, -2});
   // f32 too, through a transposed view.
   Tensor f =
       from_vector(std::vector<float>{1, 2, std::numeric_limits<float>::infinity(), 4}, {2, 2});
