@@ -11,11 +11,12 @@ namespace {
 void print_axis(std::ostringstream& out, const Tensor& t, std::vector<std::int64_t>& index,
                 std::int64_t axis, bool elide, const PrintOptions& opt) {
   if (axis == t.dim()) {
-    const double v = t.at(index);
-    if (t.dtype() == DType::i64) {
-      out << static_cast<std::int64_t>(v);
+    if (t.dtype() == DType::i64) {  // read exactly: a double holds only 53 bits
+      std::int64_t at = 0;
+      for (std::size_t k = 0; k < index.size(); ++k) at += index[k] * t.strides()[k];
+      out << t.data<std::int64_t>()[at];
     } else {
-      out << std::fixed << std::setprecision(opt.precision) << v;
+      out << std::fixed << std::setprecision(opt.precision) << t.at(index);
     }
     return;
   }

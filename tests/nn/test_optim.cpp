@@ -130,6 +130,18 @@ TEST_CASE("optimizer state names, per-parameter steps and skipped parameters", "
 
   adam.zero_grad();
   CHECK(!w.grad().defined());
+
+  // A step count beyond 2^53 comes back exactly (it used to pass through a double).
+  NamedTensors big = s;
+  const std::int64_t huge = (std::int64_t{1} << 53) + 1;
+  big[2].second = from_vector(std::vector<std::int64_t>{huge}, Shape{});
+  adam.load_state(big);
+  CHECK(adam.state()[2].second.to_vector<std::int64_t>() == std::vector<std::int64_t>{huge});
+  big[2].second = from_vector(std::vector<std::int64_t>{std::int64_t{1} << 62}, Shape{});
+  CHECK_THROWS_WITH(adam.load_state(big), Catch::Contains("'step.0' = 4611686018427387904 is "
+                                                          "outside [0, 2^62)"));
+  big[2].second = from_vector(std::vector<std::int64_t>{-1}, Shape{});
+  CHECK_THROWS_WITH(adam.load_state(big), Catch::Contains("'step.0' = -1"));
 }
 
 TEST_CASE("optimizer load_state is all-or-nothing and names the bad entry", "[optim]") {

@@ -1,5 +1,6 @@
 // Printing: values, shape and dtype in the text; long tensors elided with "..."; operator<<.
 #include <catch2/catch.hpp>
+#include <limits>
 #include <sstream>
 
 #include "reference.hpp"
@@ -20,6 +21,15 @@ TEST_CASE("to_string of small tensors shows values, shape and dtype", "[tensor][
 
   CHECK_THAT(to_string(tensor({1, -2}, DType::i64)), Contains("-2") && Contains("dtype=i64"));
   CHECK_THAT(to_string(tensor({1, -2}, DType::i64)), !Contains("."));
+  // i64 values print exactly, also beyond 2^53 (they used to go through a double).
+  const Tensor extremes = from_vector(std::vector<std::int64_t>{
+      std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min(),
+      (std::int64_t{1} << 53) + 1});
+  CHECK_THAT(to_string(extremes), Contains("9223372036854775807") &&
+                                      Contains("-9223372036854775808") &&
+                                      Contains("9007199254740993"));
+  CHECK_THAT(to_string(extremes.narrow(0, 1, 2)),
+             Contains("-9223372036854775808") && !Contains("9223372036854775807"));
   CHECK_THAT(to_string(tensor({0.125}, DType::f64)), Contains("0.1250") && Contains("dtype=f64"));
   CHECK_THAT(to_string(scalar(3.0)), Contains("3.0000") && Contains("shape=[]"));
   CHECK_THAT(to_string(zeros({0, 3})), Contains("shape=[0, 3]"));

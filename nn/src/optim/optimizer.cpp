@@ -99,7 +99,8 @@ NamedTensors Optimizer::state() const {
                    from_vector<std::int64_t>(sizes, {static_cast<std::int64_t>(sizes.size())}));
   for (std::size_t i = 0; i < params_.size(); ++i) {
     if (steps_[i] != 0)
-      out.emplace_back("step." + std::to_string(i), scalar(steps_[i], DType::i64));
+      out.emplace_back("step." + std::to_string(i),  // exact (scalar() takes a double)
+                       from_vector(std::vector<std::int64_t>{steps_[i]}, Shape{}));
   }
   for (std::size_t k = 0; k < buffer_names_.size(); ++k) {
     for (std::size_t i = 0; i < params_.size(); ++i) {
@@ -182,8 +183,10 @@ void Optimizer::load_state(const NamedTensors& state) {
             "' must be one i64 value, got ", t.dtype(), " ", ShapePrinter{t.shape()});
       check(!seen_step[i], "optimizer load_state: '", name, "' appears twice");
       seen_step[i] = true;
-      steps[i] = static_cast<std::int64_t>(t.item());
-      check(steps[i] >= 0, "optimizer load_state: '", name, "' is negative");
+      steps[i] = t.to_vector<std::int64_t>()[0];  // exact (item() goes through a double)
+      // (bounded so that counting further steps cannot overflow)
+      check(steps[i] >= 0 && steps[i] < (std::int64_t{1} << 62), "optimizer load_state: '", name,
+            "' = ", steps[i], " is outside [0, 2^62)");
       continue;
     }
     std::size_t k = 0;
