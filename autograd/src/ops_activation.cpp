@@ -62,16 +62,22 @@ Tensor positive(const Var& x) { return gt(x.value(), scalar(0.0, x.dtype())); }
 Var silu(const Var& x) { return x * sigmoid(x); }
 
 Var leaky_relu(const Var& x, double negative_slope) {
+  check(std::isfinite(negative_slope), "leaky_relu: negative_slope must be finite, got ",
+        negative_slope);
   return where(positive(x), x, x * negative_slope);
 }
 
 // The exp branch is evaluated on min(x, 0) so that where() never multiplies a zero by an inf.
 Var elu(const Var& x, double alpha) {
+  check(std::isfinite(alpha), "elu: alpha must be finite, got ", alpha);
   return where(positive(x), x, expm1(clamp_max(x, 0.0)) * alpha);
 }
 
 // softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
 Var softplus(const Var& x, double beta, double threshold) {
+  // (beta = 0 would divide by zero: inf everywhere)
+  check(std::isfinite(beta) && beta != 0 && !std::isnan(threshold), "softplus: beta ", beta,
+        " must be finite and non-zero, threshold ", threshold, " a number");
   const Var bx = x * beta;
   const Tensor linear = gt(bx.value(), scalar(threshold, x.dtype()));
   return where(linear, x, log1p(exp(clamp_max(bx, threshold))) / beta);

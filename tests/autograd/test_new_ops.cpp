@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numbers>
 
 #include "helpers.hpp"
@@ -35,6 +36,13 @@ TEST_CASE("unary ops and activations match their formulas", "[ops][activations]"
   check_map(elu(v, 2.0), x, [](double a) { return a > 0 ? a : 2.0 * (std::exp(a) - 1); });
   check_map(softplus(v, 2.0, 3.0), x,
             [](double a) { return 2 * a > 3 ? a : std::log1p(std::exp(2 * a)) / 2; });
+  // Constants that give no function (softplus with beta = 0 was inf everywhere).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(softplus(v, 0.0), Catch::Contains("softplus: beta 0"));
+  CHECK_THROWS_WITH(softplus(v, nan), Catch::Contains("softplus"));
+  CHECK_THROWS_WITH(softplus(v, 1.0, nan), Catch::Contains("threshold nan"));
+  CHECK_THROWS_WITH(leaky_relu(v, nan), Catch::Contains("leaky_relu: negative_slope"));
+  CHECK_THROWS_WITH(elu(v, std::numeric_limits<double>::infinity()), Catch::Contains("elu: alpha"));
   check_map(gelu(v), x, [](double a) { return a / 2 * (1 + std::erf(a / std::sqrt(2.0))); });
   check_map(gelu(v, GeluApproximation::tanh), x, [](double a) {
     return a / 2 * (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (a + 0.044715 * a * a * a)));
