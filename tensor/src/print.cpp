@@ -12,9 +12,7 @@ void print_axis(std::ostringstream& out, const Tensor& t, std::vector<std::int64
                 std::int64_t axis, bool elide, const PrintOptions& opt) {
   if (axis == t.dim()) {
     if (t.dtype() == DType::i64) {  // read exactly: a double holds only 53 bits
-      std::int64_t at = 0;
-      for (std::size_t k = 0; k < index.size(); ++k) at += index[k] * t.strides()[k];
-      out << t.data<std::int64_t>()[at];
+      out << static_cast<const std::int64_t*>(t.storage()->data())[t.element_offset(index)];
     } else {
       out << std::fixed << std::setprecision(opt.precision) << t.at(index);
     }

@@ -98,7 +98,7 @@ double Tensor::item() const {
   return at(std::vector<std::int64_t>(shape_.size(), 0));
 }
 
-double Tensor::at(const std::vector<std::int64_t>& index) const {
+std::int64_t Tensor::element_offset(const std::vector<std::int64_t>& index) const {
   check(static_cast<std::int64_t>(index.size()) == dim(), "at: ", index.size(),
         " indices for a tensor of shape ", ShapePrinter{shape_});
   std::int64_t offset = offset_;
@@ -107,6 +107,11 @@ double Tensor::at(const std::vector<std::int64_t>& index) const {
           i, " of shape ", ShapePrinter{shape_});
     offset += index[i] * strides_[i];
   }
+  return offset;
+}
+
+double Tensor::at(const std::vector<std::int64_t>& index) const {
+  const std::int64_t offset = element_offset(index);
   return visit_dtype(dtype_, [&]<class T>() {
     return static_cast<double>(static_cast<const T*>(storage_->data())[offset]);
   });

@@ -57,6 +57,9 @@ class Tensor {
   double item() const;
   // The value at a multi-index (bounds-checked), converted to double; for tests and printing.
   double at(const std::vector<std::int64_t>& index) const;
+  // Where that element sits in the storage, in elements (bounds-checked as at()): for reading
+  // it exactly in its own dtype (an i64 beyond 2^53 does not survive a double).
+  std::int64_t element_offset(const std::vector<std::int64_t>& index) const;
   // All elements in row-major order, converted to T (any dtype to any T).
   template <class T>
   std::vector<T> to_vector() const;
@@ -84,6 +87,9 @@ class Tensor {
   Tensor to(DType dtype) const;
 
   // --- in place (each bumps the storage version) ---
+  // A source that overlaps the destination in another layout (x.copy_(x.t()), a shifted view) is
+  // read from a copy first, so the result is as if the source were separate. Writing into a
+  // tensor with internal overlap throws.
   Tensor& copy_(const Tensor& src);  // src broadcasts to this shape; dtypes may differ
   Tensor& fill_(double value);
   Tensor& zero_() { return fill_(0.0); }
@@ -96,9 +102,6 @@ class Tensor {
   Tensor& clamp_(double lo, double hi);
   // this += alpha * other (axpy), the optimizers' workhorse.
   Tensor& add_scaled_(const Tensor& other, double alpha);
-  // A source that overlaps the destination in another layout (x.copy_(x.t()), a shifted view) is
-  // read from a copy first, so the result is as if the source were separate. Writing into a
-  // tensor with internal overlap throws.
 
  private:
   // The source of an in-place write into *this: `src` broadcast to our shape, from a copy when it
