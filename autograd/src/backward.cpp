@@ -27,6 +27,18 @@ struct Slot {
   bool owned = false;  // grad is a buffer this sweep allocated, so it may be added to in place
   Var graph_grad{};
   bool finished = false;  // hooks run and gradient captured: complete
+
+  // Whether grad may be written in place or kept as grad() without a copy: the sweep allocated
+  // it, or it is a whole buffer that no other tensor refers to (a rule's fresh result, handed
+  // over with std::move: nothing else can see a change to it). Saves the copy of a weight
+  // gradient every step (4 MiB for an RNN's 1024 x 1024 w_hh).
+  bool writable() const {
+    if (owned) return true;
+    const auto& storage = grad.storage();
+    return storage != nullptr && storage.use_count() == 1 && grad.is_contiguous() &&
+           grad.offset() == 0 &&
+           static_cast<std::size_t>(grad.numel()) * dtype_size(grad.dtype()) == storage->bytes();
+  }
 };
 }  // namespace detail
 
@@ -86,8 +98,9 @@ struct Sweep : Buffers {
   void accumulate(const std::shared_ptr<Node>& node, Tensor g) {
     if (node->marks.sweep != id) {
       open(node).grad = std::move(g);  // may alias another gradient: never written in place
-    } else if (Slot& s = slots[node->marks.slot]; s.owned) {
+    } else if (Slot& s = slots[node->marks.slot]; s.writable()) {
       s.grad.add_(g);
+      s.owned = true;
     } else {
       s.grad = add(s.grad, g);
       s.owned = true;
@@ -180,7 +193,7 @@ struct Sweep : Buffers {
     }
     // The new grad must own its buffer: the optimizer updates it in place, and the next backward
     // adds into it, so it must not alias a gradient of the sweep (or a broadcast view).
-    leaf.grad = s.owned && s.grad.is_contiguous() ? std::move(s.grad) : s.grad.clone();
+    leaf.grad = s.writable() && s.grad.is_contiguous() ? std::move(s.grad) : s.grad.clone();
   }
 
   void run(std::span<const Var> roots, std::span<const Tensor> douts) {

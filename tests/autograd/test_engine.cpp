@@ -29,6 +29,41 @@ TEST_CASE("the leaf's grad owns its buffer", "[engine]") {
   CHECK(dout.to_vector<double>() == std::vector<double>{1.0, 1.0, 1.0});
 }
 
+// A rule's fresh result that nothing else refers to becomes grad() without a copy; a gradient
+// that something else still holds (a second input, a hook, a rule's saved tensor) is copied, so
+// that an in-place update of grad() changes nothing else.
+TEST_CASE("a gradient no one else holds is kept, not copied; a shared one is copied", "[engine]") {
+  Var w(tensor({1.0, 2.0, 3.0}, DType::f64), true), v(tensor({4.0, 5.0, 6.0}, DType::f64), true);
+  std::weak_ptr<Storage> handed_over;
+  // d(2w)/dw = 2, computed into a fresh tensor that the rule moves to the engine.
+  const Var doubled = record("doubled", w.value() * 2.0, {w}, kSaveNone, [&](BackwardCtx& c) {
+    Tensor g = c.dout * 2.0;
+    handed_over = g.storage();
+    c.add(0, std::move(g));
+  });
+  // v's gradient is add's dout, also handed to `doubled`.
+  sum(doubled + v).backward(BackwardOptions{.retain_graph = true});
+  CHECK(w.grad().to_vector<double>() == std::vector<double>{2.0, 2.0, 2.0});
+  CHECK(v.grad().to_vector<double>() == std::vector<double>{1.0, 1.0, 1.0});
+  CHECK(w.grad().storage() == handed_over.lock());  // kept: no copy
+  CHECK_FALSE(v.grad().overlaps(w.grad()));
+
+  // A second sweep adds into the kept buffer in place.
+  w.zero_grad();
+  v.zero_grad();
+  std::vector<Tensor> seen;
+  register_hook(w, [&seen](const Tensor& g) {
+    seen.push_back(g);  // the hook keeps a handle: grad() must be a copy
+    return Tensor();
+  });
+  sum(doubled * 1.0 + doubled).backward(BackwardOptions{.retain_graph = true});
+  REQUIRE(seen.size() == 1);
+  CHECK(w.grad().to_vector<double>() == std::vector<double>{4.0, 4.0, 4.0});
+  CHECK_FALSE(w.grad().overlaps(seen[0]));
+  w.mutable_grad().add_(1.0);
+  CHECK(seen[0].to_vector<double>() == std::vector<double>{4.0, 4.0, 4.0});
+}
+
 TEST_CASE("set_grad checks the gradient and keeps an expanded one as a copy", "[engine]") {
   Var x(zeros({3}, DType::f64), true);
   CHECK_THROWS_WITH(x.set_grad(zeros({4}, DType::f64)), Catch::Contains("set_grad") &&
