@@ -1,7 +1,8 @@
 // GEMM speed: wengert::gemm against OpenBLAS (when found) on the same shapes, row-major
 // C = A @ B, in GFLOP/s (2 M N K flops per call) with 1 and 2 threads. Shapes: squares, and the
 // RNN / language-model ones (M = 32 batch rows against K x N weights; 64 x 512 x 2048; a tall
-// 1120 x 256 @ 256 x 28 output projection).
+// 1120 x 256 @ 256 x 28 output projection); and the recurrent step's pack-once product
+// (BM_packed_step).
 // Compare fairly: unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (they slow OpenBLAS down), e.g.
 //   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2
 //       ./wengert_bench --benchmark_filter=gemm --benchmark_repetitions=3
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include "wengert/tensor/gemm.hpp"
+#include "wengert/tensor/packed_gemm.hpp"
+#include "wengert/tensor/random.hpp"
 
 #if defined(WENGERT_HAVE_OPENBLAS)
 #include <cblas.h>
@@ -96,6 +99,28 @@ void gemm_shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_wengert_gemm<float>)->Name("sgemm/wengert")->Apply(gemm_shapes);
 BENCHMARK(BM_wengert_gemm<double>)->Name("dgemm/wengert")->Apply(gemm_shapes);
+// The recurrent step's product (wengert/tensor/packed_gemm.hpp): out [M, 1024] = a [M, 1024] @ W
+// with W packed once, a read in place with row pitch P elements. P = 1024 is a hidden state's
+// own layout (rows 4 KiB apart, the L1-aliasing case that packed_matmul_into copies first);
+// P = 1040 is the same rows one cache line apart, read directly. Arguments: M, P.
+void BM_packed_step(benchmark::State& state) {
+  const int64_t m = state.range(0), pitch = state.range(1), kn = 1024;
+  wengert::Generator gen(1);
+  const wengert::PackedMatrix w(wengert::uniform({kn, kn}, -1, 1, gen));
+  const wengert::Tensor a = wengert::uniform({m, pitch}, -1, 1, gen).narrow(1, 0, kn);
+  const wengert::Tensor out = wengert::Tensor::empty({m, kn}, wengert::DType::f32);
+  for (auto _ : state) {
+    wengert::packed_matmul_into(out, a, w);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * double(m) * double(kn) * double(kn),
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_packed_step)
+    ->ArgNames({"M", "P"})
+    ->ArgsProduct({{8, 12, 16, 32}, {1024, 1040}})
+    ->UseRealTime();
+
 #if defined(WENGERT_HAVE_OPENBLAS)
 BENCHMARK(BM_openblas_gemm<float>)->Name("sgemm/openblas")->Apply(gemm_shapes);
 BENCHMARK(BM_openblas_gemm<double>)->Name("dgemm/openblas")->Apply(gemm_shapes);

@@ -81,6 +81,38 @@ TEST_CASE("packed_matmul_into: awkward sizes and layouts vs a naive loop", "[pac
             }
 }
 
+TEST_CASE("packed_matmul_into: rows of a 4 KiB apart (copied first) vs a naive loop",
+          "[packed_gemm]") {
+  // Row pitches that are multiples of 4 KiB, which the kernel copies to longer rows when a tile
+  // reads more rows than an L1 set has ways: a contiguous [M, 1024] f32 and [M, 512] f64, and the
+  // leading 100 columns of an [M, 2048] f32 (rows shorter than their pitch). M from 2 to 25 takes
+  // both sides of the threshold and, in turn, a smaller and a larger thread buffer.
+  struct Layout {
+    DType dt;
+    std::int64_t pitch, K;
+  };
+  for (const Layout& l : {Layout{DType::f32, 1024, 1024}, Layout{DType::f64, 512, 512},
+                          Layout{DType::f32, 2048, 100}})
+    for (std::int64_t M : {2, 9, 25, 12, 13})
+      for (bool accumulate : {false, true}) {
+        CAPTURE(dtype_name(l.dt), l.pitch, l.K, M, accumulate);
+        const std::int64_t N = 33;
+        const auto seed = static_cast<std::uint32_t>(M * 7 + l.K);
+        const Tensor w = random_tensor({l.K, N}, l.dt, seed);
+        const Tensor a = random_tensor({M, l.pitch}, l.dt, seed + 1).narrow(1, 0, l.K);
+        const Tensor out = random_tensor({M, N}, l.dt, seed + 2);
+        const std::vector<double> expected = naive(out, a, w, accumulate);
+        const Tensor a_before = a.clone();
+        packed_matmul_into(out, a, PackedMatrix(w), accumulate);
+        const double tol = (l.dt == DType::f32 ? 1e-5 : 1e-13) * (1.0 + double(l.K));
+        for (std::int64_t i = 0; i < M; ++i)
+          for (std::int64_t j = 0; j < N; ++j)
+            REQUIRE(std::abs(out.at({i, j}) - expected[static_cast<std::size_t>(i * N + j)]) <=
+                    tol);
+        REQUIRE(equal(a, a_before));  // a is read, never written
+      }
+}
+
 TEST_CASE("packed_matmul_into: a reused packing buffer gives the same product", "[packed_gemm]") {
   const Tensor w1 = random_tensor({20, 40}, DType::f32, 1);
   const Tensor w2 = random_tensor({9, 11}, DType::f32, 2);

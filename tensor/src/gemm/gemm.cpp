@@ -9,10 +9,10 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <new>
 #include <type_traits>
 
 #include "gemm_dispatch.hpp"
+#include "thread_workspace.hpp"
 #include "wengert/tensor/error.hpp"
 
 namespace wengert {
@@ -20,42 +20,6 @@ namespace {
 
 using detail::BlockSizes;
 using detail::GemmProblem;
-
-// Each thread's packing buffers: grown on demand, 64-byte aligned, kept for the thread's lifetime
-// (OpenMP reuses its pool threads, so steady-state calls allocate nothing).
-class ThreadWorkspace {
- public:
-  ThreadWorkspace() = default;
-  ThreadWorkspace(const ThreadWorkspace&) = delete;
-  ThreadWorkspace& operator=(const ThreadWorkspace&) = delete;
-  ~ThreadWorkspace() { release(); }
-
-  template <class T>
-  T* get(int64_t elements) {
-    const std::size_t bytes = static_cast<std::size_t>(elements) * sizeof(T);
-    if (bytes > bytes_) {
-      release();
-      data_ = ::operator new (bytes, std::align_val_t{64});
-      bytes_ = bytes;
-    }
-    return static_cast<T*>(data_);
-  }
-
- private:
-  void release() {
-    if (data_) ::operator delete (data_, std::align_val_t{64});
-    data_ = nullptr;
-    bytes_ = 0;
-  }
-  void* data_ = nullptr;
-  std::size_t bytes_ = 0;
-};
-
-template <class T>
-T* thread_workspace(int64_t elements) {
-  thread_local ThreadWorkspace workspace;
-  return workspace.get<T>(elements);
-}
 
 // C = beta * C, the whole answer when K == 0 or alpha == 0. beta == 0 writes zeros without
 // reading C.
@@ -93,7 +57,8 @@ GemmProblem<T> sub_problem(const GemmProblem<T>& p, int64_t i0, int64_t i1, int6
 // Runs one (sub-)problem on the calling thread with the kernel for Arch and this thread's buffers.
 template <class T, class Arch>
 void run_serial(Arch arch, const GemmProblem<T>& p) {
-  T* workspace = thread_workspace<T>(detail::workspace_elements(detail::block_sizes<T, Arch>()));
+  T* workspace = detail::thread_workspace<T, detail::PackingBuffers>(
+      detail::workspace_elements(detail::block_sizes<T, Arch>()));
   detail::GemmKernel<T>{}(arch, p, workspace);
 }
 
