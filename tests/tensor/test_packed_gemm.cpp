@@ -38,21 +38,25 @@ std::vector<double> naive(const Tensor& out0, const Tensor& a, const Tensor& w, 
   return c;
 }
 
+// a_pitch > 0: a is the leading K columns of an [M, a_pitch] tensor instead (strided_rows then
+// only widens out).
 void check_case(DType dt, std::int64_t M, std::int64_t K, std::int64_t N, bool transposed_w,
-                bool strided_rows, bool accumulate) {
-  CAPTURE(dtype_name(dt), M, K, N, transposed_w, strided_rows, accumulate);
+                bool strided_rows, bool accumulate, std::int64_t a_pitch = 0) {
+  CAPTURE(dtype_name(dt), M, K, N, transposed_w, strided_rows, accumulate, a_pitch);
   const std::uint32_t seed = static_cast<std::uint32_t>(M * 10007 + K * 101 + N);
   // W [K, N]: either contiguous or the transpose of a contiguous [N, K].
   const Tensor w =
       transposed_w ? random_tensor({N, K}, dt, seed).t() : random_tensor({K, N}, dt, seed);
   // a [M, K] and out [M, N]: contiguous, or the leading columns of wider tensors (row stride >
   // row length, as for one thread's slice of a [T, B, X] tensor at one step).
-  const Tensor a = strided_rows ? random_tensor({M, K + 3}, dt, seed + 1).narrow(1, 1, K)
-                                : random_tensor({M, K}, dt, seed + 1);
+  const Tensor a = a_pitch > 0    ? random_tensor({M, a_pitch}, dt, seed + 1).narrow(1, 0, K)
+                   : strided_rows ? random_tensor({M, K + 3}, dt, seed + 1).narrow(1, 1, K)
+                                  : random_tensor({M, K}, dt, seed + 1);
   const Tensor out_full = random_tensor({M, N + (strided_rows ? 5 : 0)}, dt, seed + 2);
   const Tensor out = out_full.narrow(1, 0, N);
   const std::vector<double> expected = naive(out, a, w, accumulate);
   const Tensor untouched = strided_rows ? out_full.narrow(1, N, 5).clone() : Tensor();
+  const Tensor a_before = a.clone();
 
   packed_matmul_into(out, a, PackedMatrix(w), accumulate);
 
@@ -65,6 +69,7 @@ void check_case(DType dt, std::int64_t M, std::int64_t K, std::int64_t N, bool t
   if (strided_rows)  // the columns past N are not written
     for (std::int64_t i = 0; i < M; ++i)
       for (std::int64_t j = 0; j < 5; ++j) REQUIRE(out_full.at({i, N + j}) == untouched.at({i, j}));
+  REQUIRE(equal(a, a_before));  // a is read, never written
 }
 
 }  // namespace
@@ -94,23 +99,9 @@ TEST_CASE("packed_matmul_into: rows of a 4 KiB apart (copied first) vs a naive l
   for (const Layout& l : {Layout{DType::f32, 1024, 1024}, Layout{DType::f64, 512, 512},
                           Layout{DType::f32, 2048, 100}})
     for (std::int64_t M : {2, 9, 25, 12, 13})
-      for (bool accumulate : {false, true}) {
-        CAPTURE(dtype_name(l.dt), l.pitch, l.K, M, accumulate);
-        const std::int64_t N = 33;
-        const auto seed = static_cast<std::uint32_t>(M * 7 + l.K);
-        const Tensor w = random_tensor({l.K, N}, l.dt, seed);
-        const Tensor a = random_tensor({M, l.pitch}, l.dt, seed + 1).narrow(1, 0, l.K);
-        const Tensor out = random_tensor({M, N}, l.dt, seed + 2);
-        const std::vector<double> expected = naive(out, a, w, accumulate);
-        const Tensor a_before = a.clone();
-        packed_matmul_into(out, a, PackedMatrix(w), accumulate);
-        const double tol = (l.dt == DType::f32 ? 1e-5 : 1e-13) * (1.0 + double(l.K));
-        for (std::int64_t i = 0; i < M; ++i)
-          for (std::int64_t j = 0; j < N; ++j)
-            REQUIRE(std::abs(out.at({i, j}) - expected[static_cast<std::size_t>(i * N + j)]) <=
-                    tol);
-        REQUIRE(equal(a, a_before));  // a is read, never written
-      }
+      for (bool accumulate : {false, true})
+        check_case(l.dt, M, l.K, /*N=*/33, /*transposed_w=*/false, /*strided_rows=*/false,
+                   accumulate, l.pitch);
 }
 
 TEST_CASE("packed_matmul_into: a reused packing buffer gives the same product", "[packed_gemm]") {

@@ -1,6 +1,7 @@
 // Each thread's scratch buffers: grown on demand, 64-byte aligned, kept for the thread's lifetime
 // (OpenMP reuses its pool threads, so steady-state calls allocate nothing). One buffer per
-// Purpose, so that users that run one after the other never hand each other's data around.
+// Purpose: a user may hold its buffer while it calls another user, and each keeps the size it
+// needs instead of growing one buffer to the largest.
 #pragma once
 
 #include <cstddef>
