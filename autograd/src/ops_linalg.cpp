@@ -9,7 +9,8 @@ namespace wengert {
 // matmul with NumPy semantics. The backward promotes 1-d operands the way the forward did
 // (a: [K] -> [1, K], b: [K] -> [K, 1]) and puts the removed axes back into dy, so one rule serves
 // every case:  da = dy @ b^T  [.., M, K],  db = a^T @ dy  [.., K, N]. Broadcast batch axes are
-// then summed away by sum_to, and a promoted operand's extra axis is dropped with a reshape.
+// then summed away by sum_to (for one matrix b, inside a single GEMM), and a promoted operand's
+// extra axis is dropped with a reshape.
 Var matmul(const Var& a, const Var& b) {
   return record("matmul", matmul(a.value(), b.value()), {a, b}, kSaveIn0 | kSaveIn1, [](auto& c) {
     using T = std::remove_cvref_t<decltype(c.dout)>;
@@ -27,8 +28,18 @@ Var matmul(const Var& a, const Var& b) {
       c.add(0, a_vec ? reshape(da, a_shape) : da);
     }
     if (c.needs(1)) {
-      T db = matmul(transpose(a2, -1, -2), dy);
-      if (rank(db) > rank(b2)) db = sum_to(db, rule::value_of(b2).shape());
+      T db;
+      if (rank(b2) == 2 && rank(a2) > 2) {
+        // One b for every batch of a: sum_t a_t^T dy_t = A^T dY, with the batches of a and dy
+        // stacked as rows (the forward's single GEMM, matmul.cpp): one GEMM, no sum over t.
+        const Shape& a2_shape = rule::value_of(a2).shape();
+        const std::int64_t K = a2_shape.back(), N = rule::value_of(b2).shape().back();
+        const std::int64_t rows = numel_of(Shape(a2_shape.begin(), a2_shape.end() - 1));
+        db = matmul(transpose(reshape(a2, {rows, K}), 0, 1), reshape(dy, {rows, N}));
+      } else {
+        db = matmul(transpose(a2, -1, -2), dy);
+        if (rank(db) > rank(b2)) db = sum_to(db, rule::value_of(b2).shape());
+      }
       c.add(1, b_vec ? reshape(db, b_shape) : db);
     }
   });

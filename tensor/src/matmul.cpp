@@ -23,6 +23,33 @@ void gemm_2d(const Tensor& a, const Tensor& b, Tensor& out, double alpha, double
   });
 }
 
+// out[batch..., M, N] = a[..., M, K] @ b[..., K, N], one GEMM per batch index (the batch axes of
+// a and b broadcast to `batch`).
+void multiply_batches(const Tensor& a2, const Tensor& b2, const Shape& batch, Tensor& out) {
+  const std::int64_t M = a2.shape()[a2.dim() - 2], K = a2.shape()[a2.dim() - 1];
+  const std::int64_t N = b2.shape()[b2.dim() - 1];
+  Shape full_a = batch, full_b = batch;
+  full_a.insert(full_a.end(), {M, K});
+  full_b.insert(full_b.end(), {K, N});
+  const Tensor ea = a2.expand(full_a), eb = b2.expand(full_b);
+  const std::int64_t batches = numel_of(batch);
+  for (std::int64_t i = 0; i < batches; ++i) {
+    // Unravel batch index i (row-major), then select it off the leading axes of every operand.
+    std::vector<std::int64_t> index(batch.size());
+    for (std::int64_t d = static_cast<std::int64_t>(batch.size()) - 1, rest = i; d >= 0; --d) {
+      index[d] = rest % batch[d];
+      rest /= batch[d];
+    }
+    Tensor ma = ea, mb = eb, mo = out;
+    for (auto idx : index) {
+      ma = ma.select(0, idx);
+      mb = mb.select(0, idx);
+      mo = mo.select(0, idx);
+    }
+    gemm_2d(ma, mb, mo, 1.0, 0.0);
+  }
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
@@ -52,25 +79,15 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   out_shape.push_back(N);
   Tensor out = Tensor::empty(out_shape, a.dtype());
 
-  Shape full_a = batch, full_b = batch;
-  full_a.insert(full_a.end(), {M, K});
-  full_b.insert(full_b.end(), {K, N});
-  const Tensor ea = a2.expand(full_a), eb = b2.expand(full_b);
-  const std::int64_t batches = numel_of(batch);
-  for (std::int64_t i = 0; i < batches; ++i) {
-    // Unravel batch index i (row-major), then select it off the leading axes of every operand.
-    std::vector<std::int64_t> index(batch.size());
-    for (std::int64_t d = static_cast<std::int64_t>(batch.size()) - 1, rest = i; d >= 0; --d) {
-      index[d] = rest % batch[d];
-      rest /= batch[d];
-    }
-    Tensor ma = ea, mb = eb, mo = out;
-    for (auto idx : index) {
-      ma = ma.select(0, idx);
-      mb = mb.select(0, idx);
-      mo = mo.select(0, idx);
-    }
-    gemm_2d(ma, mb, mo, 1.0, 0.0);
+  // A batch of matrices times one matrix, with a's batch axes and rows one strided axis (a
+  // contiguous [T, B, K], and most views): one GEMM [batch * M, K] @ [K, N]. It packs b once
+  // instead of once per batch, and its tiles see batch * M rows instead of M.
+  const std::int64_t rows = numel_of(Shape(out_shape.begin(), out_shape.end() - 1));
+  if (b2.dim() == 2 && a2.dim() > 2 && a2.can_view({rows, K})) {
+    Tensor out_rows = out.view({rows, N});
+    gemm_2d(a2.view({rows, K}), b2, out_rows, 1.0, 0.0);
+  } else {
+    multiply_batches(a2, b2, batch, out);
   }
   // Drop the axes that 1-d operands gained.
   if (a.dim() == 1) out = out.squeeze(-2);

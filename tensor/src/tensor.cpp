@@ -201,6 +201,13 @@ Tensor Tensor::view(const Shape& shape) const {
   return Tensor(storage_, target, strides, offset_, dtype_);
 }
 
+bool Tensor::can_view(const Shape& shape) const {
+  for (const std::int64_t size : shape)
+    if (size < 0) return false;
+  Strides strides;
+  return numel_of(shape) == numel() && view_strides(shape_, strides_, shape, strides);
+}
+
 Tensor Tensor::reshape(const Shape& shape) const {
   const Shape target = infer_shape("reshape", shape, numel(), shape_);
   Strides strides;

@@ -141,6 +141,14 @@ std::vector<OpCase> op_table() {
        [](V v) { return matmul(v[0], v[1]); }},
       {"matmul vec-batch", {r({3}), r({2, 3, 4})}, [](V v) { return matmul(v[0], v[1]); }},
       {"matmul batch-vec", {r({2, 2, 3}), r({3})}, [](V v) { return matmul(v[0], v[1]); }},
+      // batch @ one matrix: the batches folded into the rows of one GEMM (a view), or not
+      {"matmul batch-matrix", {r({2, 2, 3}), r({3, 4})}, [](V v) { return matmul(v[0], v[1]); }},
+      {"matmul 4-d batch-matrix, strided",
+       {strided({2, 2, 2, 3}), transposed({3, 2})},
+       [](V v) { return matmul(v[0], v[1]); }},
+      {"matmul transposed batch-matrix",
+       {transposed({2, 3, 3}), r({3, 2})},
+       [](V v) { return matmul(v[0], v[1]); }},
       // indexing
       {"index_select (embedding)",
        {r({5, 3})},

@@ -80,7 +80,10 @@ TEST_CASE("matmul in every NumPy case against a naive loop", "[tensor][matmul]")
       {{13, 1}, {1, 9}},             // outer product
       {{33, 65}, {65, 17}},          // past register tiles
       {{3, 5, 7}, {3, 7, 4}},        // batched
-      {{3, 5, 7}, {7, 4}},           // batch @ matrix
+      {{3, 5, 7}, {7, 4}},           // batch @ matrix (one GEMM when the batches fold into rows)
+      {{2, 3, 5, 7}, {7, 4}},        // two batch axes @ matrix
+      {{2, 3, 5, 7}, {7}},           // two batch axes @ vector
+      {{4, 1, 7}, {7, 40}},          // M = 1 per batch
       {{5, 7}, {2, 7, 4}},           // matrix @ batch
       {{2, 1, 5, 7}, {3, 7, 4}},     // broadcast batch axes -> [2, 3, 5, 4]
       {{1, 3, 5, 7}, {2, 1, 7, 4}},  // -> [2, 3, 5, 4]

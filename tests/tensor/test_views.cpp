@@ -97,6 +97,24 @@ TEST_CASE("reshape and view", "[tensor][views]") {
     CHECK(pv.shares_storage_with(t));
     CHECK(ref::read(pv).v == ref::read(p).v);
   }
+  SECTION("can_view says whether view would work, without throwing") {
+    CHECK(t.can_view({6, 4}));
+    CHECK(t.can_view({2, 1, 3, 1, 4}));
+    CHECK_FALSE(t.can_view({5, 5}));        // another element count
+    CHECK_FALSE(t.can_view({-1, 4}));       // sizes must be explicit
+    const Tensor p = t.permute({1, 0, 2});  // [3, 2, 4]
+    CHECK(p.can_view({3, 2, 2, 2}));
+    CHECK_FALSE(p.can_view({6, 4}));  // axes 0 and 1 are not one stride apart
+    CHECK_THROWS(p.view({6, 4}));
+    const Tensor strided = t.slice(2, 0, 4, 2);  // [2, 3, 2]: offsets 0, 2, ..., 22
+    CHECK(strided.can_view({6, 2}));
+    CHECK(strided.can_view({12}));  // evenly spaced: one axis of stride 2
+    CHECK(ref::read(strided.view({12})).v == ref::read(strided).v);
+    const Tensor narrow = t.slice(2, 0, 3);  // [2, 3, 3]: rows of 3 elements 4 apart
+    CHECK(narrow.can_view({6, 3}));
+    CHECK_FALSE(narrow.can_view({18}));
+    CHECK_THROWS(narrow.view({18}));
+  }
   SECTION("reshape of a transposed tensor copies, with row-major order of the view") {
     Tensor tt = t.transpose(0, 2);  // [4, 3, 2]
     CHECK_FALSE(tt.is_contiguous());

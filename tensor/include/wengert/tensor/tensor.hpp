@@ -66,6 +66,7 @@ class Tensor {
 
   // --- views: no copy ---
   Tensor view(const Shape& shape) const;     // throws if the strides do not allow it
+  bool can_view(const Shape& shape) const;   // whether view(shape) works (explicit sizes, no -1)
   Tensor reshape(const Shape& shape) const;  // a view when possible, else a contiguous copy
   Tensor flatten() const { return reshape({-1}); }
   Tensor permute(const std::vector<std::int64_t>& order) const;
