@@ -1,7 +1,8 @@
 // GEMM speed: wengert::gemm against OpenBLAS (when found) on the same shapes, row-major
 // C = A @ B, in GFLOP/s (2 M N K flops per call) with 1 and 2 threads. Shapes: squares, and the
 // RNN / language-model ones (M = 32 batch rows against K x N weights; 64 x 512 x 2048; a tall
-// 1120 x 256 @ 256 x 28 output projection); and the recurrent step's pack-once product
+// 1120 x 256 @ 256 x 28 output projection; 28 x 1024 @ 1024 x 16, a decoder weight times one
+// step's hidden states); and the recurrent step's pack-once product
 // (BM_packed_step).
 // Compare fairly: unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (they slow OpenBLAS down), e.g.
 //   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2
@@ -93,6 +94,9 @@ void gemm_shapes(benchmark::internal::Benchmark* b) {
     for (int64_t kn : {256, 512, 1024}) b->Args({32, kn, kn, threads});
     b->Args({64, 2048, 512, threads});
     b->Args({1120, 28, 256, threads});
+    // One time step of a decoder [28, 1024] applied as W @ h^T: a partial micro-panel of A (28
+    // rows < MR, 4 KiB apart), and packing as long as the arithmetic.
+    b->Args({28, 16, 1024, threads});
   }
   b->UseRealTime();  // wall clock: CPU time of the calling thread misses the other threads' work
 }
