@@ -84,6 +84,8 @@ TEST_CASE("matmul in every NumPy case against a naive loop", "[tensor][matmul]")
       {{2, 3, 5, 7}, {7, 4}},        // two batch axes @ matrix
       {{2, 3, 5, 7}, {7}},           // two batch axes @ vector
       {{4, 1, 7}, {7, 40}},          // M = 1 per batch
+      {{2, 0, 7}, {7, 3}},           // a batch of empty matrices
+      {{3, 5, 0}, {0, 4}},           // batch @ matrix with K = 0: zeros
       {{5, 7}, {2, 7, 4}},           // matrix @ batch
       {{2, 1, 5, 7}, {3, 7, 4}},     // broadcast batch axes -> [2, 3, 5, 4]
       {{1, 3, 5, 7}, {2, 1, 7, 4}},  // -> [2, 3, 5, 4]
