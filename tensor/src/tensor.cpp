@@ -202,10 +202,17 @@ Tensor Tensor::view(const Shape& shape) const {
 }
 
 bool Tensor::can_view(const Shape& shape) const {
-  for (const std::int64_t size : shape)
+  // The element count without throwing: a count past int64 cannot be this tensor's.
+  bool empty = false, overflow = false;
+  std::int64_t count = 1;
+  for (const std::int64_t size : shape) {
     if (size < 0) return false;
+    empty = empty || size == 0;
+    overflow = overflow || __builtin_mul_overflow(count, size, &count);
+  }
+  if (empty) count = 0;
   Strides strides;
-  return numel_of(shape) == numel() && view_strides(shape_, strides_, shape, strides);
+  return (empty || !overflow) && count == numel() && view_strides(shape_, strides_, shape, strides);
 }
 
 Tensor Tensor::reshape(const Shape& shape) const {

@@ -100,9 +100,11 @@ TEST_CASE("reshape and view", "[tensor][views]") {
   SECTION("can_view says whether view would work, without throwing") {
     CHECK(t.can_view({6, 4}));
     CHECK(t.can_view({2, 1, 3, 1, 4}));
-    CHECK_FALSE(t.can_view({5, 5}));        // another element count
-    CHECK_FALSE(t.can_view({-1, 4}));       // sizes must be explicit
-    const Tensor p = t.permute({1, 0, 2});  // [3, 2, 4]
+    CHECK_FALSE(t.can_view({5, 5}));                           // another element count
+    CHECK_FALSE(t.can_view({-1, 4}));                          // sizes must be explicit
+    CHECK_FALSE(t.can_view({std::int64_t{1} << 62, 8}));       // a count past int64: no, no throw
+    CHECK(iota({0}).can_view({std::int64_t{1} << 62, 8, 0}));  // empty: any layout is a view
+    const Tensor p = t.permute({1, 0, 2});                     // [3, 2, 4]
     CHECK(p.can_view({3, 2, 2, 2}));
     CHECK_FALSE(p.can_view({6, 4}));  // axes 0 and 1 are not one stride apart
     CHECK_THROWS(p.view({6, 4}));
