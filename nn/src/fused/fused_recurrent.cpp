@@ -397,13 +397,18 @@ Grads backward(const Cell& cell, const Dims& d, const BackwardCtx& ctx, bool nee
   matmul_into(r.dw_hh, rows_of(dgh.narrow(0, later, T - 1)).t(),
               rows_of(out.narrow(0, 1 - later, T - 1)), 1.0, 1.0);
   const Tensor dgx_rows = rows_of(dgx);
-  if (x.dtype() == DType::i64)  // one-hot rows: dW_ih^T[id] += dgx row (a scatter-add)
-    r.dw_ih = index_add({d.I, GH}, 0, x.flatten(), dgx_rows).t().contiguous();
-  else
+  if (x.dtype() == DType::i64) {  // one-hot rows: dW_ih^T[id] += dgx row (a scatter-add)
+    const Tensor by_id = index_add({d.I, GH}, 0, x.flatten(), dgx_rows);  // [I, G*H]
+    r.dw_ih = by_id.t().contiguous();
+    // Every row of dgx went into exactly one row of by_id, so its column sums are dgx's: I rows
+    // to add instead of T * B.
+    if (d.bias) r.db_ih = column_sums<Scalar>(by_id);
+  } else {
     r.dw_ih = matmul(dgx_rows.t(), rows_of(x));
+  }
   if (need_dx) r.dx = matmul(dgx_rows, w_ih).view({T, B, d.I});
   if (d.bias) {
-    r.db_ih = column_sums<Scalar>(dgx_rows);
+    if (!r.db_ih.defined()) r.db_ih = column_sums<Scalar>(dgx_rows);
     r.db_hh = Cell::kOwnHiddenSide ? column_sums<Scalar>(rows_of(dgh)) : r.db_ih;
   }
   return r;
