@@ -405,12 +405,10 @@ Grads backward(const Cell& cell, const Dims& d, const BackwardCtx& ctx, bool nee
     if (d.bias) r.db_ih = column_sums<Scalar>(by_id);
   } else {
     r.dw_ih = matmul(dgx_rows.t(), rows_of(x));
+    if (d.bias) r.db_ih = column_sums<Scalar>(dgx_rows);
   }
   if (need_dx) r.dx = matmul(dgx_rows, w_ih).view({T, B, d.I});
-  if (d.bias) {
-    if (!r.db_ih.defined()) r.db_ih = column_sums<Scalar>(dgx_rows);
-    r.db_hh = Cell::kOwnHiddenSide ? column_sums<Scalar>(rows_of(dgh)) : r.db_ih;
-  }
+  if (d.bias) r.db_hh = Cell::kOwnHiddenSide ? column_sums<Scalar>(rows_of(dgh)) : r.db_ih;
   return r;
 }
 
